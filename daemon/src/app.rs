@@ -1,0 +1,102 @@
+//! The daemon's shared state, handed to every handler.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use commcenter::store::{Store, StoreOptions};
+
+use crate::settings::Settings;
+
+/// What every handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    /// False while starting and once draining for shutdown (`/readyz` 503).
+    ready: Arc<AtomicBool>,
+}
+
+/// The outcome of opening the data dir.
+pub struct Opened {
+    pub state: AppState,
+    /// A freshly generated admin secret, to be printed once.
+    pub new_admin_secret: Option<String>,
+}
+
+/// The store's file inside the data dir.
+pub const STORE_FILE: &str = "commcenter.redb";
+/// Where a generated admin token is written (mode 0600).
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+
+impl AppState {
+    /// Opens the data dir: the store, the bootstrap admin, the demo data.
+    pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|e| anyhow::anyhow!("data dir {}: {e}", settings.data_dir.display()))?;
+        let store = open_store(&settings.data_dir.join(STORE_FILE)).await?;
+        let new_admin_secret = bootstrap_admin(&store, &settings).await?;
+        if settings.demo {
+            crate::demo::load_if_empty(&store).await?;
+        }
+        let state = AppState {
+            store,
+            settings: Arc::new(settings),
+            ready: Arc::new(AtomicBool::new(false)),
+        };
+        Ok(Opened {
+            state,
+            new_admin_secret,
+        })
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+    }
+}
+
+async fn open_store(path: &Path) -> anyhow::Result<Store> {
+    let path = path.to_owned();
+    let display = path.display().to_string();
+    tokio::task::spawn_blocking(move || Store::open(&path, &StoreOptions::default()))
+        .await?
+        .map_err(|e| anyhow::anyhow!("store {display}: {e}"))
+}
+
+/// On an empty store, creates the admin. Its secret is
+/// `COMMCENTER_ADMIN_TOKEN` or a fresh one written to `admin.token`; the
+/// fresh one is returned so that it can be printed once.
+async fn bootstrap_admin(store: &Store, settings: &Settings) -> anyhow::Result<Option<String>> {
+    let (secret, generated) = match &settings.admin_token {
+        Some(t) => (t.clone(), false),
+        None => (commcenter::token::generate_secret(), true),
+    };
+    let for_store = secret.clone();
+    let created = store
+        .write(move |tx| tx.bootstrap_admin(&for_store))
+        .await?;
+    if created.is_none() || !generated {
+        return Ok(None);
+    }
+    write_secret_file(&settings.data_dir.join(ADMIN_TOKEN_FILE), &secret)?;
+    Ok(Some(secret))
+}
+
+fn write_secret_file(path: &Path, secret: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    writeln!(file, "{secret}")?;
+    file.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The one place that turns failures into HTTP answers.
+
+use commcenter::store::StoreError;
+use commcenter::wire::{ErrorBody, ErrorCode, ErrorDetail};
+
+use crate::http::{json_response, Response};
+
+/// A failed request: an API error code, a message for the client, and the
+/// offending field where there is one.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::BadRequest, message).with_field(field)
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "a valid bearer token is required (Authorization: Bearer <token>)",
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn internal() -> Self {
+        ApiError::new(ErrorCode::Internal, "internal error; it has been logged")
+    }
+
+    pub fn into_response(self) -> Response {
+        let status = self.code.status();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
+        json_response(status, &body)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let code = e.code();
+        if code == ErrorCode::Internal {
+            tracing::error!(error = %e, "store failure");
+            return ApiError::internal();
+        }
+        let field = e.field().map(str::to_owned);
+        ApiError {
+            code,
+            message: e.to_string(),
+            field,
+        }
+    }
+}

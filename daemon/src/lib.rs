@@ -1,0 +1,17 @@
+//! commcenterd as a library: what `main` runs and what the tests start on a
+//! port-0 listener with their own shutdown future.
+
+pub mod app;
+pub mod demo;
+mod error;
+mod http;
+pub mod openapi;
+mod router;
+mod routes;
+pub mod server;
+pub mod settings;
+
+pub use app::{AppState, Opened};
+pub use router::ROUTES;
+pub use server::serve;
+pub use settings::{Args, Settings};

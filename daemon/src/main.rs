@@ -1,0 +1,60 @@
+//! The `commcenterd` binary: settings, logging, signals, then [`commcenterd::serve`].
+
+use clap::Parser;
+use commcenterd::settings::{Args, LogFormat, Settings};
+use commcenterd::AppState;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> anyhow::Result<()> {
+    let settings = Settings::resolve(Args::parse())?;
+    init_logging(&settings);
+    // Two cores: two workers keep the runtime small; blocking work (the
+    // store) has its own threads.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(settings))
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let listen = settings.listen;
+    let data_dir = settings.data_dir.clone();
+    let opened = AppState::open(settings).await?;
+    if let Some(secret) = &opened.new_admin_secret {
+        // Printed once; also in DATA_DIR/admin.token (0600).
+        println!("admin token: {secret}");
+        println!(
+            "(also written to {})",
+            data_dir.join(commcenterd::app::ADMIN_TOKEN_FILE).display()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    println!("commcenterd listening on http://{}", listener.local_addr()?);
+    commcenterd::serve(listener, opened.state, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutdown requested");
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,282 @@
+//! The route table and the dispatcher: one `match` from route to handler.
+//!
+//! [`ROUTES`] is the single list of what the daemon serves; the OpenAPI
+//! document is checked against it by a test, and the request log names the
+//! route's template rather than the raw path (which may hold ids).
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use commcenter::access::Caller;
+use commcenter::Timestamp;
+use futures_util::FutureExt;
+use http::header::AUTHORIZATION;
+use http::Method;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::http::{Request, Response};
+use crate::routes::{conversations, health, messages, projects, users};
+
+/// Every route the daemon serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Healthz,
+    Readyz,
+    OpenApi,
+    Me,
+    CreateUser,
+    ListUsers,
+    GetUser,
+    PatchUser,
+    IssueToken,
+    ListTokens,
+    RevokeToken,
+    CreateProject,
+    ListProjects,
+    GetProject,
+    PatchProject,
+    ListProjectMessages,
+    SendProjectMessage,
+    CreateConversation,
+    ListConversations,
+    GetConversation,
+    PatchConversation,
+    ReadConversation,
+    ListMessages,
+    SendMessage,
+    GetMessage,
+    MessageDelivered,
+    MessageRead,
+    MessageReceipts,
+}
+
+/// Method, path template and route. `{…}` segments capture one path segment.
+pub const ROUTES: &[(Method, &str, Route)] = &[
+    (Method::GET, "/healthz", Route::Healthz),
+    (Method::GET, "/readyz", Route::Readyz),
+    (Method::GET, "/api/v1/openapi.json", Route::OpenApi),
+    (Method::GET, "/api/v1/me", Route::Me),
+    (Method::POST, "/api/v1/users", Route::CreateUser),
+    (Method::GET, "/api/v1/users", Route::ListUsers),
+    (Method::GET, "/api/v1/users/{id}", Route::GetUser),
+    (Method::PATCH, "/api/v1/users/{id}", Route::PatchUser),
+    (Method::POST, "/api/v1/users/{id}/tokens", Route::IssueToken),
+    (Method::GET, "/api/v1/users/{id}/tokens", Route::ListTokens),
+    (Method::DELETE, "/api/v1/tokens/{id}", Route::RevokeToken),
+    (Method::POST, "/api/v1/projects", Route::CreateProject),
+    (Method::GET, "/api/v1/projects", Route::ListProjects),
+    (Method::GET, "/api/v1/projects/{id}", Route::GetProject),
+    (Method::PATCH, "/api/v1/projects/{id}", Route::PatchProject),
+    (
+        Method::GET,
+        "/api/v1/projects/{id}/messages",
+        Route::ListProjectMessages,
+    ),
+    (
+        Method::POST,
+        "/api/v1/projects/{id}/messages",
+        Route::SendProjectMessage,
+    ),
+    (
+        Method::POST,
+        "/api/v1/conversations",
+        Route::CreateConversation,
+    ),
+    (
+        Method::GET,
+        "/api/v1/conversations",
+        Route::ListConversations,
+    ),
+    (
+        Method::GET,
+        "/api/v1/conversations/{id}",
+        Route::GetConversation,
+    ),
+    (
+        Method::PATCH,
+        "/api/v1/conversations/{id}",
+        Route::PatchConversation,
+    ),
+    (
+        Method::POST,
+        "/api/v1/conversations/{id}/read",
+        Route::ReadConversation,
+    ),
+    (
+        Method::GET,
+        "/api/v1/conversations/{id}/messages",
+        Route::ListMessages,
+    ),
+    (
+        Method::POST,
+        "/api/v1/conversations/{id}/messages",
+        Route::SendMessage,
+    ),
+    (Method::GET, "/api/v1/messages/{id}", Route::GetMessage),
+    (
+        Method::POST,
+        "/api/v1/messages/{id}/delivered",
+        Route::MessageDelivered,
+    ),
+    (
+        Method::POST,
+        "/api/v1/messages/{id}/read",
+        Route::MessageRead,
+    ),
+    (
+        Method::GET,
+        "/api/v1/messages/{id}/receipts",
+        Route::MessageReceipts,
+    ),
+];
+
+/// A request's context: the state, the caller (for authenticated routes) and
+/// the path parameters.
+pub struct Ctx {
+    pub state: AppState,
+    caller: Option<Caller>,
+    params: Vec<String>,
+}
+
+impl Ctx {
+    /// The authenticated caller; every `/api/v1` route but the open ones has one.
+    pub fn caller(&self) -> Result<Caller, ApiError> {
+        self.caller.ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The first path parameter, as an id.
+    pub fn id(&self) -> Result<commcenter::Id, ApiError> {
+        let raw = self.params.first().map(String::as_str).unwrap_or("");
+        crate::http::parse_id("id", raw)
+    }
+
+    pub fn json_limit(&self) -> usize {
+        self.state.settings.json_limit_bytes
+    }
+}
+
+/// Finds the route for a method and path, with its captured segments.
+pub fn resolve(method: &Method, path: &str) -> Option<(Route, &'static str, Vec<String>)> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    ROUTES.iter().find_map(|(m, template, route)| {
+        if m != method {
+            return None;
+        }
+        let parts: Vec<&str> = template.split('/').collect();
+        if parts.len() != segments.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (part, segment) in parts.iter().zip(&segments) {
+            if part.starts_with('{') {
+                params.push((*segment).to_owned());
+            } else if part != segment {
+                return None;
+            }
+        }
+        Some((*route, *template, params))
+    })
+}
+
+/// Serves one request: resolve, authenticate, dispatch, log. A panic in a
+/// handler becomes a 500 answer; the connection and the daemon go on.
+pub async fn serve(state: AppState, req: Request) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let (template, response) = match resolve(&method, req.uri().path()) {
+        Some((route, template, params)) => {
+            let response = AssertUnwindSafe(dispatch_route(state, route, params, req))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!(%method, path = template, "handler panicked");
+                    ApiError::internal().into_response()
+                });
+            (template, response)
+        }
+        None => {
+            let message = format!("no route for {method} {}", req.uri().path());
+            ("-", ApiError::not_found(message).into_response())
+        }
+    };
+    tracing::info!(
+        %method,
+        path = template,
+        status = response.status().as_u16(),
+        duration_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn dispatch_route(
+    state: AppState,
+    route: Route,
+    params: Vec<String>,
+    req: Request,
+) -> Response {
+    let open = matches!(route, Route::Healthz | Route::Readyz | Route::OpenApi);
+    let caller = authenticate(&state, &req);
+    if !open && caller.is_none() {
+        return ApiError::unauthorized().into_response();
+    }
+    let ctx = Ctx {
+        state,
+        caller,
+        params,
+    };
+    dispatch(route, ctx, req)
+        .await
+        .unwrap_or_else(ApiError::into_response)
+}
+
+/// The caller behind `Authorization: Bearer <token>`, if the token is live.
+fn authenticate(state: &AppState, req: &Request) -> Option<Caller> {
+    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    state
+        .store
+        .auth()
+        .authenticate(secret.trim(), Timestamp::now())
+}
+
+async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiError> {
+    match route {
+        Route::Healthz => health::healthz(ctx).await,
+        Route::Readyz => health::readyz(ctx).await,
+        Route::OpenApi => health::openapi(ctx).await,
+        Route::Me => users::me(ctx).await,
+        Route::CreateUser => users::create_user(ctx, req).await,
+        Route::ListUsers => users::list(ctx, req).await,
+        Route::GetUser => users::get(ctx).await,
+        Route::PatchUser => users::patch(ctx, req).await,
+        Route::IssueToken => users::issue_token(ctx, req).await,
+        Route::ListTokens => users::list_tokens(ctx).await,
+        Route::RevokeToken => users::revoke_token(ctx).await,
+        Route::CreateProject => projects::create_project(ctx, req).await,
+        Route::ListProjects => projects::list(ctx, req).await,
+        Route::GetProject => projects::get(ctx).await,
+        Route::PatchProject => projects::patch(ctx, req).await,
+        Route::ListProjectMessages => projects::list_messages(ctx, req).await,
+        Route::SendProjectMessage => projects::send_message(ctx, req).await,
+        Route::CreateConversation => conversations::create_conversation(ctx, req).await,
+        Route::ListConversations => conversations::list(ctx, req).await,
+        Route::GetConversation => conversations::get(ctx).await,
+        Route::PatchConversation => conversations::patch(ctx, req).await,
+        Route::ReadConversation => conversations::read(ctx, req).await,
+        Route::ListMessages => messages::list(ctx, req).await,
+        Route::SendMessage => messages::send(ctx, req).await,
+        Route::GetMessage => messages::get(ctx).await,
+        Route::MessageDelivered => {
+            messages::acknowledge(ctx, commcenter::wire::ReceiptState::Delivered).await
+        }
+        Route::MessageRead => {
+            messages::acknowledge(ctx, commcenter::wire::ReceiptState::Read).await
+        }
+        Route::MessageReceipts => messages::receipts(ctx).await,
+    }
+}

@@ -1,0 +1,121 @@
+use crate::wire::ErrorCode;
+
+/// What a store operation can fail with. Domain failures (not found,
+/// forbidden, invalid, conflict) carry the message a client will see.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("storage error: {0}")]
+    Storage(#[from] redb::Error),
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    #[error(
+        "the store was written by a newer commcenter (schema version {found}; this build reads up to {supported}); upgrade commcenterd or use another data dir"
+    )]
+    NewerSchema { found: u64, supported: u64 },
+    #[error("the store is closed")]
+    Closed,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn not_found(what: &'static str, id: impl ToString) -> Self {
+        StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        StoreError::Forbidden {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn forbidden_field(field: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Forbidden {
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    pub fn conflict(field: Option<&'static str>, message: impl Into<String>) -> Self {
+        StoreError::Conflict {
+            message: message.into(),
+            field,
+        }
+    }
+
+    /// The API error code for this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::NotFound { .. } => ErrorCode::NotFound,
+            StoreError::Forbidden { .. } => ErrorCode::Forbidden,
+            StoreError::BadRequest { .. } => ErrorCode::BadRequest,
+            StoreError::Invalid { .. } => ErrorCode::Unprocessable,
+            StoreError::Conflict { .. } => ErrorCode::Conflict,
+            StoreError::Closed => ErrorCode::Unavailable,
+            _ => ErrorCode::Internal,
+        }
+    }
+
+    /// The field the failure is about, where there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Forbidden { field, .. }
+            | StoreError::BadRequest { field, .. }
+            | StoreError::Invalid { field, .. }
+            | StoreError::Conflict { field, .. } => *field,
+            _ => None,
+        }
+    }
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(e: $error) -> Self {
+                StoreError::Storage(e.into())
+            }
+        }
+    )*};
+}
+
+from_redb!(
+    redb::TableError,
+    redb::StorageError,
+    redb::TransactionError,
+    redb::CommitError,
+    redb::DatabaseError
+);

@@ -1,0 +1,370 @@
+//! Messages: sending, listing, reading one.
+
+use redb::ReadableTable;
+
+use super::records::{
+    cursor, decode, encode, preview, ConversationRecord, MessageRecord, Ordinals,
+};
+use super::tx::{Mode, Tables};
+use super::{StoreError, Tx, View};
+use crate::access::Caller;
+use crate::wire::{
+    Channel, ConversationKind, ConversationStatus, Direction, EventData, Location, Message,
+    MessageStatus, NewMessage, Page, Role,
+};
+use crate::Id;
+
+/// Longest body and subject, in characters (the subject limit is RFC 5322's
+/// line length).
+pub const MAX_BODY_CHARS: usize = 32_000;
+pub const MAX_SUBJECT_CHARS: usize = 998;
+/// Most attachments on one message.
+pub const MAX_ATTACHMENTS: usize = 20;
+
+impl<M: Mode> Tables<M> {
+    pub(super) fn find_message(&self, id: Id) -> Result<Option<MessageRecord>, StoreError> {
+        match self.message.get(id.to_u128())? {
+            Some(v) => Ok(Some(decode(v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The message and its conversation if `caller` may see the message;
+    /// otherwise `NotFound`.
+    pub(super) fn visible_message(
+        &self,
+        caller: &Caller,
+        id: Id,
+    ) -> Result<(MessageRecord, ConversationRecord), StoreError> {
+        let not_found = || StoreError::not_found("message", id);
+        let message = self.find_message(id)?.ok_or_else(not_found)?;
+        if message.private && !caller.is_staff() {
+            return Err(not_found());
+        }
+        let conversation = self
+            .visible_conversation(caller, message.conversation_id)
+            .map_err(|_| not_found())?;
+        Ok((message, conversation))
+    }
+
+    pub(super) fn message_to_wire(&self, m: &MessageRecord) -> Result<Message, StoreError> {
+        Ok(Message {
+            id: m.id,
+            conversation_id: m.conversation_id,
+            customer_id: m.customer_id,
+            project_id: m.project_id,
+            sender_id: m.sender_id,
+            direction: m.direction,
+            channel: m.channel,
+            subject: m.subject.clone(),
+            body: m.body.clone(),
+            attachments: Vec::new(),
+            template_id: m.template_id,
+            location: m.location,
+            private: m.private,
+            status: m.status,
+            error: m.error.clone(),
+            created_at: m.created_at,
+            delivered_at: m.delivered_at,
+            read_at: m.read_at,
+        })
+    }
+}
+
+impl View {
+    /// `GET /messages/{id}`.
+    pub fn get_message(&self, caller: &Caller, id: Id) -> Result<Message, StoreError> {
+        let (message, _) = self.visible_message(caller, id)?;
+        self.message_to_wire(&message)
+    }
+
+    /// `GET /conversations/{id}/messages`: the newest `limit` messages before
+    /// the cursor, oldest first; `next_cursor` pages to older ones.
+    pub fn list_messages(
+        &self,
+        caller: &Caller,
+        conversation_id: Id,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<Page<Message>, StoreError> {
+        let conversation = self.visible_conversation(caller, conversation_id)?;
+        let c = conversation.id.to_u128();
+        let upper = before
+            .map(cursor::decode_number)
+            .transpose()?
+            .unwrap_or(u64::MAX);
+        let mut newest_first = Vec::new();
+        let mut next_cursor = None;
+        for row in self.t.conversation_message.range((c, 0)..(c, upper))?.rev() {
+            let (_, id) = row?;
+            let Some(message) = self.find_message(Id::from_u128(id.value()))? else {
+                continue;
+            };
+            if message.private && !caller.is_staff() {
+                continue;
+            }
+            if newest_first.len() == limit {
+                next_cursor = newest_first
+                    .last()
+                    .map(|m: &MessageRecord| m.ord.all.to_string());
+                break;
+            }
+            newest_first.push(message);
+        }
+        let items = newest_first
+            .iter()
+            .rev()
+            .map(|m| self.message_to_wire(m))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+}
+
+impl Tx<'_> {
+    /// `POST /conversations/{id}/messages`.
+    pub fn send_message(
+        &mut self,
+        caller: &Caller,
+        conversation_id: Id,
+        new: NewMessage,
+    ) -> Result<Message, StoreError> {
+        let mut conversation = self.visible_conversation(caller, conversation_id)?;
+        let channel = new.channel.unwrap_or(Channel::InApp);
+        let private = new.private.unwrap_or(false);
+        check_sender_may_use(caller, channel, private)?;
+        self.check_reachable(&conversation, channel)?;
+        if let Some(template) = new.template_id {
+            return Err(StoreError::invalid(
+                "template_id",
+                format!("template {template} does not exist"),
+            ));
+        }
+        let body = new.body.unwrap_or_default();
+        let attachment_ids = new.attachments.unwrap_or_default();
+        check_content(&body, new.subject.as_deref(), &attachment_ids)?;
+        if let Some(first) = attachment_ids.first() {
+            return Err(StoreError::invalid(
+                "attachments",
+                format!("file {first} does not exist"),
+            ));
+        }
+        let location = new
+            .location
+            .map(|l| valid_location(l, self.now))
+            .transpose()?;
+
+        let old_activity = conversation.activity();
+        let ord = next_ordinals(&conversation, private);
+        let message = MessageRecord {
+            id: self.new_id(),
+            conversation_id,
+            customer_id: conversation.customer_id,
+            project_id: conversation.project_id,
+            sender_id: caller.user_id,
+            direction: if caller.is_staff() {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            },
+            channel,
+            subject: new.subject,
+            body,
+            attachment_ids,
+            template_id: None,
+            location,
+            private,
+            status: match channel {
+                Channel::Sms | Channel::Email => MessageStatus::Queued,
+                Channel::InApp | Channel::Phone => MessageStatus::Sent,
+            },
+            error: None,
+            created_at: self.now,
+            delivered_at: None,
+            read_at: None,
+            ord,
+        };
+        self.put_message(&message)?;
+        self.t
+            .conversation_message
+            .insert((conversation_id.to_u128(), ord.all), message.id.to_u128())?;
+        let reopened = self.count_message(&mut conversation, &message);
+        self.put_conversation(&conversation)?;
+        self.reindex_activity(old_activity, &conversation)?;
+        let wire = self.message_to_wire(&message)?;
+        self.emit(
+            conversation.message_audience(private),
+            EventData::MessageCreated {
+                message: Box::new(wire.clone()),
+            },
+        )?;
+        if reopened {
+            self.emit_conversation(&conversation)?;
+        }
+        // Writing a message means having read the conversation up to it.
+        self.mark_read(caller, &conversation, ord)?;
+        Ok(wire)
+    }
+
+    pub(super) fn put_message(&mut self, message: &MessageRecord) -> Result<(), StoreError> {
+        let bytes = encode(message)?;
+        self.t
+            .message
+            .insert(message.id.to_u128(), bytes.as_slice())?;
+        self.wrote = true;
+        Ok(())
+    }
+
+    /// Adds a new message to its conversation's tallies. An inbound message
+    /// reopens a closed or archived conversation; returns whether it did.
+    fn count_message(
+        &self,
+        conversation: &mut ConversationRecord,
+        message: &MessageRecord,
+    ) -> bool {
+        let preview = preview(&message.body, message.attachment_ids.len());
+        let tallies = if message.private {
+            vec![&mut conversation.all]
+        } else {
+            vec![&mut conversation.all, &mut conversation.public]
+        };
+        for tally in tallies {
+            tally.count += 1;
+            tally.last_at = Some(message.created_at);
+            tally.preview.clone_from(&preview);
+            tally.channels |= message.channel.bit();
+        }
+        conversation.updated_at = self.now;
+        let reopen = message.direction == Direction::Inbound
+            && conversation.status != ConversationStatus::Open;
+        if reopen {
+            conversation.status = ConversationStatus::Open;
+        }
+        reopen
+    }
+
+    /// SMS and email need somewhere to go: the customer's phone or email.
+    fn check_reachable(
+        &self,
+        conversation: &ConversationRecord,
+        channel: Channel,
+    ) -> Result<(), StoreError> {
+        if !matches!(channel, Channel::Sms | Channel::Email) {
+            return Ok(());
+        }
+        if conversation.kind == ConversationKind::Project {
+            return Err(StoreError::invalid(
+                "channel",
+                "a project conversation is the crew channel; send sms or email in the customer's conversation",
+            ));
+        }
+        let customer = self.user(conversation.customer_id)?;
+        match channel {
+            Channel::Sms if customer.phone.is_none() => Err(StoreError::invalid(
+                "channel",
+                format!("customer {} has no phone number for sms", customer.id),
+            )),
+            Channel::Email if customer.email.is_none() => Err(StoreError::invalid(
+                "channel",
+                format!("customer {} has no email address", customer.id),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Customers write in-app only; crew in-app or phone logs; only staff write
+/// notes, and a note is never sent by SMS or email.
+fn check_sender_may_use(
+    caller: &Caller,
+    channel: Channel,
+    private: bool,
+) -> Result<(), StoreError> {
+    if private && !caller.is_staff() {
+        return Err(StoreError::forbidden_field(
+            "private",
+            "only staff write private notes",
+        ));
+    }
+    if private && matches!(channel, Channel::Sms | Channel::Email) {
+        return Err(StoreError::invalid(
+            "private",
+            "a private note is never sent by sms or email",
+        ));
+    }
+    let allowed = match caller.role {
+        Role::Admin | Role::Agent => true,
+        Role::Crew => matches!(channel, Channel::InApp | Channel::Phone),
+        Role::Customer => channel == Channel::InApp,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden_field(
+            "channel",
+            format!(
+                "a {} may not send {} messages",
+                caller.role.as_str(),
+                channel.as_str()
+            ),
+        ))
+    }
+}
+
+fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Result<(), StoreError> {
+    if body.trim().is_empty() && attachments.is_empty() {
+        return Err(StoreError::invalid(
+            "body",
+            "a message needs a body or an attachment",
+        ));
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(StoreError::invalid(
+            "body",
+            format!("body must be at most {MAX_BODY_CHARS} characters"),
+        ));
+    }
+    if subject.is_some_and(|s| s.chars().count() > MAX_SUBJECT_CHARS) {
+        return Err(StoreError::invalid(
+            "subject",
+            format!("subject must be at most {MAX_SUBJECT_CHARS} characters"),
+        ));
+    }
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(StoreError::invalid(
+            "attachments",
+            format!("at most {MAX_ATTACHMENTS} attachments"),
+        ));
+    }
+    Ok(())
+}
+
+/// Coordinates in range, accuracy not negative; `recorded_at` defaults to now.
+fn valid_location(mut l: Location, now: crate::Timestamp) -> Result<Location, StoreError> {
+    if !l.lat.is_finite() || !(-90.0..=90.0).contains(&l.lat) {
+        return Err(StoreError::invalid(
+            "location.lat",
+            "lat must be between -90 and 90",
+        ));
+    }
+    if !l.lon.is_finite() || !(-180.0..=180.0).contains(&l.lon) {
+        return Err(StoreError::invalid(
+            "location.lon",
+            "lon must be between -180 and 180",
+        ));
+    }
+    if l.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+        return Err(StoreError::invalid(
+            "location.accuracy_m",
+            "accuracy_m must be a positive number of metres",
+        ));
+    }
+    l.recorded_at.get_or_insert(now);
+    Ok(l)
+}
+
+fn next_ordinals(c: &ConversationRecord, private: bool) -> Ordinals {
+    Ordinals {
+        all: c.all.count + 1,
+        public: c.public.count + u64::from(!private),
+    }
+}

@@ -1,0 +1,203 @@
+//! The open tables of one transaction, for reading ([`View`]) or writing ([`Tx`]).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use redb::{Database, Key, ReadTransaction, ReadableTable, Value, WriteTransaction};
+
+use super::auth::AuthChange;
+use super::events::StoredEvent;
+use super::tables::*;
+use super::{meta_u64, StoreError, SCHEMA_VERSION};
+use crate::access::Audience;
+use crate::wire::EventData;
+use crate::{Id, Timestamp};
+
+/// Whether tables are opened read-only or for writing; the read methods on
+/// [`Tables`] work for both.
+pub trait Mode {
+    type Table<K: Key + 'static, V: Value + 'static>: ReadableTable<K, V>;
+}
+
+pub struct ReadMode;
+impl Mode for ReadMode {
+    type Table<K: Key + 'static, V: Value + 'static> = redb::ReadOnlyTable<K, V>;
+}
+
+pub struct WriteMode<'t>(PhantomData<&'t ()>);
+impl<'t> Mode for WriteMode<'t> {
+    type Table<K: Key + 'static, V: Value + 'static> = redb::Table<'t, K, V>;
+}
+
+type Bytes = &'static [u8];
+/// (delivered_at ms, read_at ms) of one recipient.
+pub(super) type ReceiptTimes = (Option<i64>, Option<i64>);
+
+/// Every table, open in one transaction.
+pub struct Tables<M: Mode> {
+    pub(super) meta: M::Table<&'static str, Bytes>,
+    pub(super) user: M::Table<u128, Bytes>,
+    pub(super) token: M::Table<u128, Bytes>,
+    pub(super) token_hash_token: M::Table<Bytes, u128>,
+    pub(super) user_token: M::Table<(u128, u128), ()>,
+    pub(super) project: M::Table<u128, Bytes>,
+    pub(super) customer_project: M::Table<(u128, u128), ()>,
+    pub(super) crew_project: M::Table<(u128, u128), ()>,
+    pub(super) conversation: M::Table<u128, Bytes>,
+    pub(super) activity_conversation: M::Table<(i64, u128), ()>,
+    pub(super) customer_conversation: M::Table<(u128, u128), ()>,
+    pub(super) message: M::Table<u128, Bytes>,
+    pub(super) conversation_message: M::Table<(u128, u64), u128>,
+    pub(super) message_receipt: M::Table<(u128, u128), ReceiptTimes>,
+    pub(super) conversation_read_marker: M::Table<(u128, u128), (u64, u64)>,
+    pub(super) event: M::Table<u64, Bytes>,
+    pub(super) user_idempotency: M::Table<(u128, &'static str), Bytes>,
+}
+
+macro_rules! open_all {
+    ($txn:expr) => {
+        Tables {
+            meta: $txn.open_table(META)?,
+            user: $txn.open_table(USER)?,
+            token: $txn.open_table(TOKEN)?,
+            token_hash_token: $txn.open_table(TOKEN_HASH_TOKEN)?,
+            user_token: $txn.open_table(USER_TOKEN)?,
+            project: $txn.open_table(PROJECT)?,
+            customer_project: $txn.open_table(CUSTOMER_PROJECT)?,
+            crew_project: $txn.open_table(CREW_PROJECT)?,
+            conversation: $txn.open_table(CONVERSATION)?,
+            activity_conversation: $txn.open_table(ACTIVITY_CONVERSATION)?,
+            customer_conversation: $txn.open_table(CUSTOMER_CONVERSATION)?,
+            message: $txn.open_table(MESSAGE)?,
+            conversation_message: $txn.open_table(CONVERSATION_MESSAGE)?,
+            message_receipt: $txn.open_table(MESSAGE_RECEIPT)?,
+            conversation_read_marker: $txn.open_table(CONVERSATION_READ_MARKER)?,
+            event: $txn.open_table(EVENT)?,
+            user_idempotency: $txn.open_table(USER_IDEMPOTENCY)?,
+        }
+    };
+}
+
+impl Tables<ReadMode> {
+    fn open_read(txn: &ReadTransaction) -> Result<Self, StoreError> {
+        Ok(open_all!(txn))
+    }
+}
+
+impl<'t> Tables<WriteMode<'t>> {
+    fn open_write(txn: &'t WriteTransaction) -> Result<Self, StoreError> {
+        Ok(open_all!(txn))
+    }
+}
+
+/// A read-only snapshot of the store.
+pub struct View {
+    pub(super) t: Tables<ReadMode>,
+}
+
+impl View {
+    pub(super) fn open(txn: &ReadTransaction) -> Result<View, StoreError> {
+        Ok(View {
+            t: Tables::open_read(txn)?,
+        })
+    }
+
+    pub(super) fn meta_ok(&self) -> Result<(), StoreError> {
+        meta_u64(&self.t.meta, "schema_version").map(|_| ())
+    }
+}
+
+impl std::ops::Deref for View {
+    type Target = Tables<ReadMode>;
+    fn deref(&self) -> &Self::Target {
+        &self.t
+    }
+}
+
+/// One write inside the writer's current transaction. Reads through it see
+/// the writes of earlier jobs in the same batch.
+pub struct Tx<'t> {
+    pub(super) t: Tables<WriteMode<'t>>,
+    /// The time of this batch; every record written in it carries it.
+    pub(super) now: Timestamp,
+    pub(super) last_seq: u64,
+    pub(super) events: Vec<Arc<StoredEvent>>,
+    pub(super) auth_changes: Vec<AuthChange>,
+    /// Set by every insert or remove, to catch a job that fails after writing.
+    pub(super) wrote: bool,
+}
+
+impl<'t> Tx<'t> {
+    pub(super) fn open(txn: &'t WriteTransaction, last_seq: u64) -> Result<Tx<'t>, StoreError> {
+        Ok(Tx {
+            t: Tables::open_write(txn)?,
+            now: Timestamp::now(),
+            last_seq,
+            events: Vec::new(),
+            auth_changes: Vec::new(),
+            wrote: false,
+        })
+    }
+
+    /// The time this transaction stamps on what it writes.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// A new id for a record created in this transaction.
+    pub fn new_id(&self) -> Id {
+        Id::generate(self.now.millis())
+    }
+
+    /// Appends an event to the log with the next `seq`.
+    pub(super) fn emit(&mut self, audience: Audience, data: EventData) -> Result<u64, StoreError> {
+        self.last_seq += 1;
+        let event = StoredEvent::new(self.last_seq, self.now, audience, &data);
+        let bytes = serde_json::to_vec(&event).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.t.event.insert(event.seq, bytes.as_slice())?;
+        self.t
+            .meta
+            .insert("last_seq", event.seq.to_be_bytes().as_slice())?;
+        self.wrote = true;
+        self.events.push(Arc::new(event));
+        Ok(self.last_seq)
+    }
+}
+
+impl<'t> std::ops::Deref for Tx<'t> {
+    type Target = Tables<WriteMode<'t>>;
+    fn deref(&self) -> &Self::Target {
+        &self.t
+    }
+}
+
+/// Creates every table, checks the schema version and returns the epoch and
+/// the last committed `seq`.
+pub(super) fn initialise(db: &Database) -> Result<(String, u64), StoreError> {
+    let txn = db.begin_write()?;
+    let (epoch, last_seq) = {
+        let mut t = Tables::open_write(&txn)?;
+        match meta_u64(&t.meta, "schema_version")? {
+            Some(found) if found > SCHEMA_VERSION => {
+                return Err(StoreError::NewerSchema {
+                    found,
+                    supported: SCHEMA_VERSION,
+                })
+            }
+            Some(_) => {}
+            None => {
+                t.meta
+                    .insert("schema_version", SCHEMA_VERSION.to_be_bytes().as_slice())?;
+                let epoch = Id::generate(Timestamp::now().millis()).to_string();
+                t.meta.insert("epoch", epoch.as_bytes())?;
+            }
+        }
+        let epoch = match t.meta.get("epoch")? {
+            Some(v) => String::from_utf8_lossy(v.value()).into_owned(),
+            None => return Err(StoreError::Corrupt("meta `epoch` is missing".into())),
+        };
+        (epoch, meta_u64(&t.meta, "last_seq")?.unwrap_or(0))
+    };
+    txn.commit()?;
+    Ok((epoch, last_seq))
+}

@@ -1,0 +1,131 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::FileMeta;
+use crate::{Id, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    InApp,
+    Sms,
+    Email,
+    Phone,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::InApp, Channel::Sms, Channel::Email, Channel::Phone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::InApp => "in_app",
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Phone => "phone",
+        }
+    }
+
+    /// A bit for sets of channels kept as masks.
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Sent by a customer or crew member.
+    Inbound,
+    /// Sent by staff.
+    Outbound,
+}
+
+/// Ordered: a receipt only ever moves a message forward (`Sent` < `Delivered` < `Read`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+/// Where a message was sent from: degrees WGS 84, accuracy in metres.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+    #[serde(default)]
+    pub recorded_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Message {
+    pub id: Id,
+    pub conversation_id: Id,
+    pub customer_id: Id,
+    pub project_id: Option<Id>,
+    pub sender_id: Id,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub body: String,
+    pub attachments: Vec<FileMeta>,
+    pub template_id: Option<Id>,
+    pub location: Option<Location>,
+    pub private: bool,
+    pub status: MessageStatus,
+    pub error: Option<String>,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    pub read_at: Option<Timestamp>,
+}
+
+/// `POST /api/v1/conversations/{id}/messages`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<Id>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptState {
+    Delivered,
+    Read,
+}
+
+/// `GET /api/v1/messages/{id}/receipts` and the answer to delivered/read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Receipts {
+    pub message_id: Id,
+    pub status: MessageStatus,
+    pub recipients: Vec<RecipientReceipt>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecipientReceipt {
+    pub user_id: Id,
+    pub delivered_at: Option<Timestamp>,
+    pub read_at: Option<Timestamp>,
+}

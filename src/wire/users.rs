@@ -1,0 +1,103 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{Id, Timestamp};
+
+/// What a user may see and do; see the roles table of the API contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Agent,
+    Crew,
+    Customer,
+}
+
+impl Role {
+    /// Staff are admins and agents.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Agent)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::Crew => "crew",
+            Role::Customer => "customer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+    pub role: Role,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+}
+
+/// `POST /api/v1/users`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub name: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `PATCH /api/v1/users/{id}`: absent fields stay, `null` clears email or phone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "super::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "super::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub phone: Option<Option<String>>,
+}
+
+/// `POST /api/v1/users/{id}/tokens`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+}
+
+/// The answer to issuing a token: the only time the secret is shown.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IssuedToken {
+    pub id: Id,
+    pub token: String,
+    pub label: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A token as listed: everything but the secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenInfo {
+    pub id: Id,
+    pub user_id: Id,
+    pub label: Option<String>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
