@@ -1,1 +1,419 @@
-//! placeholder
+//! A typed client of the HTTP API, for the CLI, the TUI and the tests.
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::wire::*;
+use crate::Id;
+
+/// What a call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The daemon answered with an error body.
+    #[error("{} ({status})", body.error.message)]
+    Api { status: u16, body: ErrorBody },
+    /// The request did not get an answer.
+    #[error("cannot reach the daemon: {0}")]
+    Transport(String),
+    /// The answer was not what the API promises.
+    #[error("unexpected answer ({status}): {message}")]
+    Decode { status: u16, message: String },
+}
+
+impl ClientError {
+    /// The HTTP status, when the daemon answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } | ClientError::Decode { status, .. } => Some(*status),
+            ClientError::Transport(_) => None,
+        }
+    }
+}
+
+/// An answer as it came: status, headers, body.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// The body as JSON of type `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ClientError> {
+        serde_json::from_slice(&self.body).map_err(|e| ClientError::Decode {
+            status: self.status,
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Query filters of `GET /conversations`.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationQuery {
+    pub status: Option<ConversationStatus>,
+    pub customer_id: Option<Id>,
+    pub project_id: Option<Id>,
+    pub assignee_id: Option<Id>,
+    pub kind: Option<ConversationKind>,
+    pub channel: Option<Channel>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// A client for one daemon and one token; cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    token: Option<String>,
+    http: HttpClient<HttpConnector, Full<Bytes>>,
+}
+
+impl Client {
+    /// A client of the daemon at `base_url` (`http://host:port`).
+    pub fn new(base_url: &str, token: Option<String>) -> Client {
+        let http = HttpClient::builder(TokioExecutor::new()).build_http();
+        Client {
+            base: base_url.trim_end_matches('/').to_owned(),
+            token,
+            http,
+        }
+    }
+
+    /// The same daemon with another token (or none).
+    pub fn with_token(&self, token: Option<String>) -> Client {
+        Client {
+            token,
+            ..self.clone()
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends any request and returns the answer as it came.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Result<RawResponse, ClientError> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?
+            .to_bytes();
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends a JSON request and decodes a success as `T`, an error as
+    /// [`ClientError::Api`].
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<T, ClientError> {
+        let bytes = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let response = self.send_raw(method, path, bytes, &[]).await?;
+        if response.status >= 400 {
+            let body = response.json::<ErrorBody>()?;
+            return Err(ClientError::Api {
+                status: response.status,
+                body,
+            });
+        }
+        if response.status == 204 {
+            return serde_json::from_slice(b"null").map_err(|e| ClientError::Decode {
+                status: 204,
+                message: e.to_string(),
+            });
+        }
+        response.json()
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.call(Method::GET, path, None::<&()>).await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &(impl Serialize + ?Sized),
+    ) -> Result<T, ClientError> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    async fn patch<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &(impl Serialize + ?Sized),
+    ) -> Result<T, ClientError> {
+        self.call(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn healthz(&self) -> Result<Health, ClientError> {
+        self.get("/healthz").await
+    }
+
+    pub async fn me(&self) -> Result<User, ClientError> {
+        self.get("/api/v1/me").await
+    }
+
+    pub async fn create_user(&self, new: &NewUser) -> Result<User, ClientError> {
+        self.post("/api/v1/users", new).await
+    }
+
+    pub async fn list_users(
+        &self,
+        role: Option<Role>,
+        q: Option<&str>,
+    ) -> Result<Page<User>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(role) = role {
+            query.push(("role", role.as_str().to_owned()));
+        }
+        if let Some(q) = q {
+            query.push(("q", q.to_owned()));
+        }
+        self.get(&with_query("/api/v1/users", &query)).await
+    }
+
+    pub async fn get_user(&self, id: Id) -> Result<User, ClientError> {
+        self.get(&format!("/api/v1/users/{id}")).await
+    }
+
+    pub async fn patch_user(&self, id: Id, patch: &UserPatch) -> Result<User, ClientError> {
+        self.patch(&format!("/api/v1/users/{id}"), patch).await
+    }
+
+    pub async fn issue_token(
+        &self,
+        user_id: Id,
+        new: &NewToken,
+    ) -> Result<IssuedToken, ClientError> {
+        self.post(&format!("/api/v1/users/{user_id}/tokens"), new)
+            .await
+    }
+
+    pub async fn list_tokens(&self, user_id: Id) -> Result<Page<TokenInfo>, ClientError> {
+        self.get(&format!("/api/v1/users/{user_id}/tokens")).await
+    }
+
+    pub async fn revoke_token(&self, token_id: Id) -> Result<(), ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{token_id}"),
+            None::<&()>,
+        )
+        .await
+    }
+
+    pub async fn create_project(&self, new: &NewProject) -> Result<Project, ClientError> {
+        self.post("/api/v1/projects", new).await
+    }
+
+    pub async fn list_projects(&self) -> Result<Page<Project>, ClientError> {
+        self.get("/api/v1/projects").await
+    }
+
+    pub async fn get_project(&self, id: Id) -> Result<Project, ClientError> {
+        self.get(&format!("/api/v1/projects/{id}")).await
+    }
+
+    pub async fn patch_project(
+        &self,
+        id: Id,
+        patch: &ProjectPatch,
+    ) -> Result<Project, ClientError> {
+        self.patch(&format!("/api/v1/projects/{id}"), patch).await
+    }
+
+    pub async fn project_messages(&self, id: Id) -> Result<Page<Message>, ClientError> {
+        self.get(&format!("/api/v1/projects/{id}/messages")).await
+    }
+
+    pub async fn send_project_message(
+        &self,
+        id: Id,
+        new: &NewMessage,
+    ) -> Result<Message, ClientError> {
+        self.post(&format!("/api/v1/projects/{id}/messages"), new)
+            .await
+    }
+
+    pub async fn create_conversation(
+        &self,
+        new: &NewConversation,
+    ) -> Result<Conversation, ClientError> {
+        self.post("/api/v1/conversations", new).await
+    }
+
+    pub async fn list_conversations(
+        &self,
+        q: &ConversationQuery,
+    ) -> Result<Page<Conversation>, ClientError> {
+        let mut query = Vec::new();
+        let mut push = |name: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                query.push((name, v));
+            }
+        };
+        push("status", q.status.map(|s| enum_text(&s)));
+        push("customer_id", q.customer_id.map(|i| i.to_string()));
+        push("project_id", q.project_id.map(|i| i.to_string()));
+        push("assignee_id", q.assignee_id.map(|i| i.to_string()));
+        push("kind", q.kind.map(|k| enum_text(&k)));
+        push("channel", q.channel.map(|c| c.as_str().to_owned()));
+        push("limit", q.limit.map(|l| l.to_string()));
+        push("cursor", q.cursor.clone());
+        self.get(&with_query("/api/v1/conversations", &query)).await
+    }
+
+    pub async fn get_conversation(&self, id: Id) -> Result<Conversation, ClientError> {
+        self.get(&format!("/api/v1/conversations/{id}")).await
+    }
+
+    pub async fn patch_conversation(
+        &self,
+        id: Id,
+        patch: &ConversationPatch,
+    ) -> Result<Conversation, ClientError> {
+        self.patch(&format!("/api/v1/conversations/{id}"), patch)
+            .await
+    }
+
+    pub async fn read_conversation(
+        &self,
+        id: Id,
+        up_to: Option<Id>,
+    ) -> Result<Conversation, ClientError> {
+        self.post(
+            &format!("/api/v1/conversations/{id}/read"),
+            &ReadUpTo { up_to },
+        )
+        .await
+    }
+
+    pub async fn list_messages(
+        &self,
+        conversation_id: Id,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Message>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_owned()));
+        }
+        let path = format!("/api/v1/conversations/{conversation_id}/messages");
+        self.get(&with_query(&path, &query)).await
+    }
+
+    pub async fn send_message(
+        &self,
+        conversation_id: Id,
+        new: &NewMessage,
+    ) -> Result<Message, ClientError> {
+        self.post(
+            &format!("/api/v1/conversations/{conversation_id}/messages"),
+            new,
+        )
+        .await
+    }
+
+    pub async fn get_message(&self, id: Id) -> Result<Message, ClientError> {
+        self.get(&format!("/api/v1/messages/{id}")).await
+    }
+
+    pub async fn mark_delivered(&self, id: Id) -> Result<Receipts, ClientError> {
+        self.post(
+            &format!("/api/v1/messages/{id}/delivered"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn mark_read(&self, id: Id) -> Result<Receipts, ClientError> {
+        self.post(
+            &format!("/api/v1/messages/{id}/read"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn receipts(&self, id: Id) -> Result<Receipts, ClientError> {
+        self.get(&format!("/api/v1/messages/{id}/receipts")).await
+    }
+}
+
+/// An enum's serde name (`"open"`, `"customer"`).
+fn enum_text(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn with_query(path: &str, query: &[(&str, String)]) -> String {
+    if query.is_empty() {
+        return path.to_owned();
+    }
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect();
+    format!("{path}?{}", encoded.join("&"))
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
