@@ -99,7 +99,13 @@ impl Client {
         &self.base
     }
 
-    /// Sends any request and returns the answer as it came.
+    /// The token this client sends, if any (a WebSocket client sends it too).
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Sends any request and returns the answer as it came. A body is sent
+    /// as JSON unless `headers` name another `Content-Type`.
     pub async fn send_raw(
         &self,
         method: Method,
@@ -113,7 +119,10 @@ impl Client {
         if let Some(token) = &self.token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
-        if body.is_some() {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !typed {
             builder = builder.header("content-type", "application/json");
         }
         for (name, value) in headers {
@@ -385,6 +394,41 @@ impl Client {
 
     pub async fn receipts(&self, id: Id) -> Result<Receipts, ClientError> {
         self.get(&format!("/api/v1/messages/{id}/receipts")).await
+    }
+
+    /// Uploads one file as a raw body (`POST /api/v1/files?name=`); the
+    /// daemon decides its type from the bytes.
+    pub async fn upload_file(
+        &self,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<FileMeta, ClientError> {
+        let path = with_query("/api/v1/files", &[("name", name.to_owned())]);
+        let headers = [("content-type", content_type)];
+        let response = self.send_raw(Method::POST, &path, Some(bytes), &headers).await?;
+        if response.status >= 400 {
+            let body = response.json::<ErrorBody>()?;
+            return Err(ClientError::Api {
+                status: response.status,
+                body,
+            });
+        }
+        response.json()
+    }
+
+    pub async fn file_meta(&self, id: Id) -> Result<FileMeta, ClientError> {
+        self.get(&format!("/api/v1/files/{id}/meta")).await
+    }
+
+    /// A single-use ticket for `GET /api/v1/ws?ticket=`.
+    pub async fn ws_ticket(&self) -> Result<WsTicket, ClientError> {
+        self.post("/api/v1/ws/ticket", &NewWsTicket {}).await
+    }
+
+    /// Every user's presence (staff).
+    pub async fn presence(&self) -> Result<Vec<Presence>, ClientError> {
+        self.get("/api/v1/presence").await
     }
 }
 

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use commcenter::store::{Store, StoreOptions};
 
+use crate::files::Files;
+use crate::realtime::Hub;
 use crate::settings::Settings;
 
 /// What every handler needs; cheap to clone.
@@ -14,6 +16,10 @@ use crate::settings::Settings;
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
+    /// The WebSocket hub: connections, presence, fan-out of events.
+    pub realtime: Hub,
+    /// File storage, image workers and the upload pipeline.
+    pub files: Files,
     /// False while starting and once draining for shutdown (`/readyz` 503).
     ready: Arc<AtomicBool>,
 }
@@ -40,7 +46,11 @@ impl AppState {
         if settings.demo {
             crate::demo::load_if_empty(&store).await?;
         }
+        let realtime = Hub::new(store.clone(), settings.realtime.clone());
+        let files = Files::open(&settings.files).await?;
         let state = AppState {
+            realtime,
+            files,
             store,
             settings: Arc::new(settings),
             ready: Arc::new(AtomicBool::new(false)),

@@ -4,8 +4,12 @@
 pub mod app;
 pub mod demo;
 mod error;
+pub mod files;
 mod http;
 pub mod openapi;
+mod openapi_files;
+mod openapi_schemas;
+pub mod realtime;
 mod router;
 mod routes;
 pub mod server;

@@ -16,7 +16,7 @@ use http::Method;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::routes::{conversations, health, messages, projects, users};
+use crate::routes::{conversations, files, health, messages, presence, projects, users, ws};
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,14 @@ pub enum Route {
     MessageDelivered,
     MessageRead,
     MessageReceipts,
+    UploadFile,
+    UploadFiles,
+    GetFile,
+    GetFileMeta,
+    GetFileThumbnail,
+    WebSocket,
+    WsTicket,
+    Presence,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -129,6 +137,18 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         "/api/v1/messages/{id}/receipts",
         Route::MessageReceipts,
     ),
+    (Method::POST, "/api/v1/files", Route::UploadFile),
+    (Method::POST, "/api/v1/files/batch", Route::UploadFiles),
+    (Method::GET, "/api/v1/files/{id}", Route::GetFile),
+    (Method::GET, "/api/v1/files/{id}/meta", Route::GetFileMeta),
+    (
+        Method::GET,
+        "/api/v1/files/{id}/thumbnail",
+        Route::GetFileThumbnail,
+    ),
+    (Method::GET, "/api/v1/ws", Route::WebSocket),
+    (Method::POST, "/api/v1/ws/ticket", Route::WsTicket),
+    (Method::GET, "/api/v1/presence", Route::Presence),
 ];
 
 /// A request's context: the state, the caller (for authenticated routes) and
@@ -216,7 +236,11 @@ async fn dispatch_route(
     params: Vec<String>,
     req: Request,
 ) -> Response {
-    let open = matches!(route, Route::Healthz | Route::Readyz | Route::OpenApi);
+    // The WebSocket authenticates itself: browsers send a ticket, not a header.
+    let open = matches!(
+        route,
+        Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
+    );
     let caller = authenticate(&state, &req);
     if !open && caller.is_none() {
         return ApiError::unauthorized().into_response();
@@ -233,15 +257,17 @@ async fn dispatch_route(
 
 /// The caller behind `Authorization: Bearer <token>`, if the token is live.
 fn authenticate(state: &AppState, req: &Request) -> Option<Caller> {
+    let secret = bearer_secret(req)?;
+    state.store.auth().authenticate(secret, Timestamp::now())
+}
+
+/// The secret of `Authorization: Bearer <token>`, if the header is there.
+pub fn bearer_secret(req: &Request) -> Option<&str> {
     let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, secret) = header.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    state
-        .store
-        .auth()
-        .authenticate(secret.trim(), Timestamp::now())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(secret.trim())
 }
 
 async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiError> {
@@ -278,5 +304,13 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
             messages::acknowledge(ctx, commcenter::wire::ReceiptState::Read).await
         }
         Route::MessageReceipts => messages::receipts(ctx).await,
+        Route::UploadFile => files::upload(ctx, req).await,
+        Route::UploadFiles => files::upload_batch(ctx, req).await,
+        Route::GetFile => files::download(ctx, req).await,
+        Route::GetFileMeta => files::meta(ctx).await,
+        Route::GetFileThumbnail => files::thumbnail(ctx, req).await,
+        Route::WebSocket => ws::connect(ctx, req).await,
+        Route::WsTicket => ws::issue_ticket(ctx, req).await,
+        Route::Presence => presence::list(ctx).await,
     }
 }

@@ -6,6 +6,9 @@
 //! On shutdown: `/readyz` turns 503, the listener closes, every connection
 //! is told to finish its in-flight request and close, and after at most
 //! `shutdown_timeout` the store's writer is flushed and stopped.
+//! A connection upgraded to a WebSocket keeps its permit (a
+//! [`ConnectionLease`]) until the socket closes; on shutdown the hub closes
+//! those with 1001.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::app::AppState;
 use crate::router;
@@ -30,6 +33,11 @@ pub async fn serve(
     let settings = state.settings.clone();
     let permits = Arc::new(Semaphore::new(settings.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let realtime = state
+        .realtime
+        .start(stop_rx.clone())
+        .await
+        .map_err(std::io::Error::other)?;
     state.set_ready(true);
     tracing::info!(addr = %listener.local_addr()?, "listening");
 
@@ -55,9 +63,11 @@ pub async fn serve(
         let state = state.clone();
         let stop = stop_rx.clone();
         tokio::spawn(async move {
-            serve_connection(stream, state, stop).await;
+            let lease = ConnectionLease {
+                _permit: Arc::new(permit),
+            };
+            serve_connection(stream, state, stop, lease).await;
             tracing::trace!(%peer, "connection closed");
-            drop(permit);
         });
     }
 
@@ -71,9 +81,18 @@ pub async fn serve(
     {
         tracing::warn!("shutdown deadline passed with connections still open");
     }
+    realtime.join().await;
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A connection's place under `max_connections`, handed to every request
+/// on it so that an upgrade can keep it for as long as the upgraded
+/// connection lives.
+#[derive(Clone)]
+pub(crate) struct ConnectionLease {
+    _permit: Arc<OwnedSemaphorePermit>,
 }
 
 /// Serves one connection until it closes or shutdown asks it to finish.
@@ -81,9 +100,11 @@ async fn serve_connection(
     stream: tokio::net::TcpStream,
     state: AppState,
     mut stop: watch::Receiver<bool>,
+    lease: ConnectionLease,
 ) {
     let header_timeout = state.settings.header_timeout;
-    let service = service_fn(move |req| {
+    let service = service_fn(move |mut req: crate::http::Request| {
+        req.extensions_mut().insert(lease.clone());
         let state = state.clone();
         async move { Ok::<_, std::convert::Infallible>(router::serve(state, req).await) }
     });

@@ -8,6 +8,11 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
+mod files;
+mod realtime;
+pub use files::{FileArgs, FilesSettings, StorageKind};
+pub use realtime::RealtimeSettings;
+
 /// commcenterd: the communication center daemon.
 ///
 /// Serves the HTTP and WebSocket API over an embedded store in one data
@@ -60,6 +65,23 @@ pub struct Args {
     /// Log format: text or json [default: text]
     #[arg(long, env = "COMMCENTER_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+
+    /// Browser origins (scheme://host[:port]), comma-separated, that may open
+    /// a WebSocket besides the daemon's own [default: none]
+    #[arg(
+        long,
+        env = "COMMCENTER_WS_ALLOWED_ORIGINS",
+        value_name = "ORIGINS",
+        value_delimiter = ','
+    )]
+    pub ws_allowed_origins: Option<Vec<String>>,
+
+    /// Days the event log keeps events for WebSocket resume [default: 7]
+    #[arg(long, env = "COMMCENTER_EVENT_RETENTION_DAYS", value_name = "DAYS")]
+    pub event_retention_days: Option<u64>,
+
+    #[command(flatten)]
+    pub files: FileArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -82,6 +104,20 @@ struct FileSettings {
     json_limit_bytes: Option<usize>,
     log: Option<String>,
     log_format: Option<LogFormat>,
+    ws_allowed_origins: Option<Vec<String>>,
+    event_retention_days: Option<u64>,
+    max_upload_bytes: Option<u64>,
+    compress_above_bytes: Option<u64>,
+    image_workers: Option<usize>,
+    file_storage: Option<StorageKind>,
+    files_dir: Option<PathBuf>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+    s3_prefix: Option<String>,
+    s3_allow_http: Option<bool>,
 }
 
 /// The settings in force.
@@ -98,6 +134,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// The bootstrap admin token, from `COMMCENTER_ADMIN_TOKEN`.
     pub admin_token: Option<String>,
+    pub realtime: RealtimeSettings,
+    pub files: FilesSettings,
 }
 
 impl Settings {
@@ -114,6 +152,8 @@ impl Settings {
             log: "info".into(),
             log_format: LogFormat::Text,
             admin_token: None,
+            realtime: RealtimeSettings::default(),
+            files: FilesSettings::for_data_dir(data_dir),
         }
     }
 
@@ -121,6 +161,7 @@ impl Settings {
     /// and defaults.
     pub fn resolve(args: Args) -> anyhow::Result<Settings> {
         let file = read_config(args.config.as_deref())?;
+        let file_config = files::FileConfig::of(&file);
         let dirs = directories::ProjectDirs::from("", "", "commcenter");
         let data_dir = args
             .data_dir
@@ -153,6 +194,11 @@ impl Settings {
             admin_token: std::env::var("COMMCENTER_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty()),
+            files: FilesSettings::resolve(args.files, &file_config, &data_dir)?,
+            realtime: RealtimeSettings::resolve(
+                args.ws_allowed_origins.or(file.ws_allowed_origins),
+                args.event_retention_days.or(file.event_retention_days),
+            ),
             data_dir,
         })
     }

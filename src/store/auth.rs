@@ -81,12 +81,18 @@ impl AuthCache {
 
     /// The caller a secret belongs to, if it is live and unexpired.
     pub fn authenticate(&self, secret: &str, now: Timestamp) -> Option<Caller> {
-        let hash = crate::token::hash_secret(secret);
+        self.authenticate_hash(&crate::token::hash_secret(secret), now)
+    }
+
+    /// The caller a token hash belongs to, if the token is live and
+    /// unexpired: how a long-lived WebSocket re-checks the token it was
+    /// opened with without keeping the secret.
+    pub fn authenticate_hash(&self, hash: &[u8; 32], now: Timestamp) -> Option<Caller> {
         let tokens = self.tokens.read().unwrap_or_else(|p| p.into_inner());
-        let entry = tokens.get(&hash)?;
+        let entry = tokens.get(hash)?;
         // The map is keyed by the hash, which an attacker cannot steer; the
         // constant-time comparison keeps the final check free of timing too.
-        if !bool::from(entry.hash.ct_eq(&hash)) {
+        if !bool::from(entry.hash.ct_eq(hash)) {
             return None;
         }
         if entry.expires_at.is_some_and(|t| t <= now) {

@@ -74,6 +74,13 @@ impl<M: Mode> Tables<M> {
     }
 }
 
+impl<M: Mode> Tables<M> {
+    /// Whether any conversation exists.
+    pub fn has_conversations(&self) -> Result<bool, StoreError> {
+        Ok(self.conversation.first()?.is_some())
+    }
+}
+
 impl View {
     /// `GET /conversations/{id}`.
     pub fn get_conversation(&self, caller: &Caller, id: Id) -> Result<Conversation, StoreError> {

@@ -58,7 +58,7 @@ impl<M: Mode> Tables<M> {
             channel: m.channel,
             subject: m.subject.clone(),
             body: m.body.clone(),
-            attachments: Vec::new(),
+            attachments: self.attachment_metas(&m.attachment_ids)?,
             template_id: m.template_id,
             location: m.location,
             private: m.private,
@@ -142,41 +142,99 @@ impl Tx<'_> {
         let body = new.body.unwrap_or_default();
         let attachment_ids = new.attachments.unwrap_or_default();
         check_content(&body, new.subject.as_deref(), &attachment_ids)?;
-        if let Some(first) = attachment_ids.first() {
-            return Err(StoreError::invalid(
-                "attachments",
-                format!("file {first} does not exist"),
-            ));
-        }
+        self.check_attachments(caller, &attachment_ids)?;
         let location = new
             .location
             .map(|l| valid_location(l, self.now))
             .transpose()?;
 
-        let old_activity = conversation.activity();
-        let ord = next_ordinals(&conversation, private);
-        let message = MessageRecord {
-            id: self.new_id(),
-            conversation_id,
-            customer_id: conversation.customer_id,
-            project_id: conversation.project_id,
-            sender_id: caller.user_id,
-            direction: if caller.is_staff() {
-                Direction::Outbound
-            } else {
-                Direction::Inbound
-            },
+        let status = match channel {
+            Channel::Sms | Channel::Email => MessageStatus::Queued,
+            Channel::InApp | Channel::Phone => MessageStatus::Sent,
+        };
+        let draft = Draft {
+            sender: *caller,
             channel,
             subject: new.subject,
             body,
             attachment_ids,
-            template_id: None,
             location,
             private,
-            status: match channel {
-                Channel::Sms | Channel::Email => MessageStatus::Queued,
-                Channel::InApp | Channel::Phone => MessageStatus::Sent,
+            status,
+        };
+        self.append_message(&mut conversation, draft)
+    }
+
+    /// Records a historic message as it happened at `at` (imports and the
+    /// demo data set): the sender's role decides the direction, any channel
+    /// may be used, and the message counts as sent.
+    pub fn import_message(
+        &mut self,
+        conversation_id: Id,
+        message: ImportedMessage,
+    ) -> Result<Message, StoreError> {
+        let mut conversation = self
+            .find_conversation(conversation_id)?
+            .ok_or_else(|| StoreError::not_found("conversation", conversation_id))?;
+        let sender = self.user(message.sender_id)?;
+        check_content(&message.body, message.subject.as_deref(), &[])?;
+        self.now = message.at;
+        let location = message
+            .location
+            .map(|l| valid_location(l, message.at))
+            .transpose()?;
+        let draft = Draft {
+            sender: Caller {
+                user_id: sender.id,
+                role: sender.role,
+                token_id: sender.id,
             },
+            channel: message.channel,
+            subject: message.subject,
+            body: message.body,
+            attachment_ids: Vec::new(),
+            location,
+            private: message.private,
+            status: MessageStatus::Sent,
+        };
+        self.append_message(&mut conversation, draft)
+    }
+
+    /// Sets the time the rest of this write job stamps on what it writes
+    /// (imports of history). The writer restores the batch's time afterwards.
+    pub fn set_clock(&mut self, at: crate::Timestamp) {
+        self.now = at;
+    }
+
+    /// Writes a validated message: the record, its place in the conversation,
+    /// the conversation's tallies and activity, its event, and the sender's
+    /// read marker (writing a message means having read up to it).
+    fn append_message(
+        &mut self,
+        conversation: &mut ConversationRecord,
+        draft: Draft,
+    ) -> Result<Message, StoreError> {
+        let old_activity = conversation.activity();
+        let ord = next_ordinals(conversation, draft.private);
+        let message = MessageRecord {
+            id: self.new_id(),
+            conversation_id: conversation.id,
+            customer_id: conversation.customer_id,
+            project_id: conversation.project_id,
+            sender_id: draft.sender.user_id,
+            direction: if draft.sender.is_staff() {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            },
+            channel: draft.channel,
+            subject: draft.subject,
+            body: draft.body,
+            attachment_ids: draft.attachment_ids,
+            template_id: None,
+            location: draft.location,
+            private: draft.private,
+            status: draft.status,
             error: None,
             created_at: self.now,
             delivered_at: None,
@@ -184,24 +242,24 @@ impl Tx<'_> {
             ord,
         };
         self.put_message(&message)?;
+        self.index_attachments(message.id, &message.attachment_ids)?;
         self.t
             .conversation_message
-            .insert((conversation_id.to_u128(), ord.all), message.id.to_u128())?;
-        let reopened = self.count_message(&mut conversation, &message);
-        self.put_conversation(&conversation)?;
-        self.reindex_activity(old_activity, &conversation)?;
+            .insert((conversation.id.to_u128(), ord.all), message.id.to_u128())?;
+        let reopened = self.count_message(conversation, &message);
+        self.put_conversation(conversation)?;
+        self.reindex_activity(old_activity, conversation)?;
         let wire = self.message_to_wire(&message)?;
         self.emit(
-            conversation.message_audience(private),
+            conversation.message_audience(message.private),
             EventData::MessageCreated {
                 message: Box::new(wire.clone()),
             },
         )?;
         if reopened {
-            self.emit_conversation(&conversation)?;
+            self.emit_conversation(conversation)?;
         }
-        // Writing a message means having read the conversation up to it.
-        self.mark_read(caller, &conversation, ord)?;
+        self.mark_read(&draft.sender, conversation, ord)?;
         Ok(wire)
     }
 
@@ -270,6 +328,30 @@ impl Tx<'_> {
             _ => Ok(()),
         }
     }
+}
+
+/// A validated message about to be written.
+struct Draft {
+    sender: Caller,
+    channel: Channel,
+    subject: Option<String>,
+    body: String,
+    attachment_ids: Vec<Id>,
+    location: Option<Location>,
+    private: bool,
+    status: MessageStatus,
+}
+
+/// A message from history, for [`Tx::import_message`].
+#[derive(Debug, Clone)]
+pub struct ImportedMessage {
+    pub sender_id: Id,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub body: String,
+    pub private: bool,
+    pub location: Option<Location>,
+    pub at: crate::Timestamp,
 }
 
 /// Customers write in-app only; crew in-app or phone logs; only staff write

@@ -13,9 +13,11 @@ mod auth;
 mod conversations;
 mod error;
 mod events;
+mod files;
 mod idempotency;
 mod messages;
 mod projects;
+mod realtime;
 mod receipts;
 mod records;
 mod tables;
@@ -33,8 +35,9 @@ use tokio::sync::{broadcast, mpsc};
 pub use auth::AuthCache;
 pub use error::StoreError;
 pub use events::StoredEvent;
+pub use files::{BlobRef, NewFile, StoredFile};
 pub use idempotency::{fingerprint, IdempotentAnswer, Replay, IDEMPOTENCY_WINDOW_MS};
-pub use messages::{MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
+pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 pub use records::ConversationFilter;
 pub use tx::{Tx, View};
 
@@ -94,6 +97,7 @@ impl Store {
             auth: auth.clone(),
             events: events.clone(),
             last_seq: last_seq.clone(),
+            last_id: std::cell::Cell::new(0),
         })?;
         Ok(Store {
             inner: Arc::new(Inner {

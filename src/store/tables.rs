@@ -57,3 +57,18 @@ pub(crate) const EVENT: TableDefinition<u64, &[u8]> = TableDefinition::new("even
 /// (user id, idempotency key) → `IdempotentAnswer` JSON.
 pub(crate) const USER_IDEMPOTENCY: TableDefinition<(u128, &str), &[u8]> =
     TableDefinition::new("user_idempotency");
+
+/// SHA-256 of a WebSocket ticket → (token id, expires_at ms): single-use
+/// credentials for `GET /api/v1/ws?ticket=`, removed when redeemed.
+pub(crate) const WS_TICKET: TableDefinition<&[u8], (u128, i64)> = TableDefinition::new("ws_ticket");
+
+/// file id → `FileRecord` JSON.
+pub(crate) const FILE: TableDefinition<u128, &[u8]> = TableDefinition::new("file");
+/// (blob SHA-256 hex, file id) → (): the files using a blob (as their bytes
+/// or thumbnail). A blob no row names is garbage; one that is named is never
+/// deleted, however many files share it.
+pub(crate) const BLOB_FILE: TableDefinition<(&str, u128), ()> = TableDefinition::new("blob_file");
+/// (file id, message id) → (): the messages carrying a file, written with
+/// the message; their audiences may read the file.
+pub(crate) const FILE_MESSAGE: TableDefinition<(u128, u128), ()> =
+    TableDefinition::new("file_message");

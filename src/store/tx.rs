@@ -1,6 +1,8 @@
 //! The open tables of one transaction, for reading ([`View`]) or writing ([`Tx`]).
 
+use std::cell::Cell;
 use std::marker::PhantomData;
+use std::path::Path;
 use std::sync::Arc;
 
 use redb::{Database, Key, ReadTransaction, ReadableTable, Value, WriteTransaction};
@@ -52,6 +54,10 @@ pub struct Tables<M: Mode> {
     pub(super) conversation_read_marker: M::Table<(u128, u128), (u64, u64)>,
     pub(super) event: M::Table<u64, Bytes>,
     pub(super) user_idempotency: M::Table<(u128, &'static str), Bytes>,
+    pub(super) ws_ticket: M::Table<Bytes, (u128, i64)>,
+    pub(super) file: M::Table<u128, Bytes>,
+    pub(super) blob_file: M::Table<(&'static str, u128), ()>,
+    pub(super) file_message: M::Table<(u128, u128), ()>,
 }
 
 macro_rules! open_all {
@@ -74,6 +80,10 @@ macro_rules! open_all {
             conversation_read_marker: $txn.open_table(CONVERSATION_READ_MARKER)?,
             event: $txn.open_table(EVENT)?,
             user_idempotency: $txn.open_table(USER_IDEMPOTENCY)?,
+            ws_ticket: $txn.open_table(WS_TICKET)?,
+            file: $txn.open_table(FILE)?,
+            blob_file: $txn.open_table(BLOB_FILE)?,
+            file_message: $txn.open_table(FILE_MESSAGE)?,
         }
     };
 }
@@ -125,6 +135,9 @@ pub struct Tx<'t> {
     pub(super) auth_changes: Vec<AuthChange>,
     /// Set by every insert or remove, to catch a job that fails after writing.
     pub(super) wrote: bool,
+    /// The last id handed out; ids only grow, even within one millisecond
+    /// (only the writer makes ids, so this is the whole order).
+    pub(super) last_id: Cell<u128>,
 }
 
 impl<'t> Tx<'t> {
@@ -136,6 +149,7 @@ impl<'t> Tx<'t> {
             events: Vec::new(),
             auth_changes: Vec::new(),
             wrote: false,
+            last_id: Cell::new(0),
         })
     }
 
@@ -146,7 +160,10 @@ impl<'t> Tx<'t> {
 
     /// A new id for a record created in this transaction.
     pub fn new_id(&self) -> Id {
-        Id::generate(self.now.millis())
+        let fresh = Id::generate(self.now.millis()).to_u128();
+        let next = fresh.max(self.last_id.get().saturating_add(1));
+        self.last_id.set(next);
+        Id::from_u128(next)
     }
 
     /// Appends an event to the log with the next `seq`.
@@ -155,12 +172,20 @@ impl<'t> Tx<'t> {
         let event = StoredEvent::new(self.last_seq, self.now, audience, &data);
         let bytes = serde_json::to_vec(&event).map_err(|e| StoreError::Internal(e.to_string()))?;
         self.t.event.insert(event.seq, bytes.as_slice())?;
-        self.t
-            .meta
-            .insert("last_seq", event.seq.to_be_bytes().as_slice())?;
         self.wrote = true;
         self.events.push(Arc::new(event));
         Ok(self.last_seq)
+    }
+}
+
+impl Tx<'_> {
+    /// Records the batch's last `seq` in meta, once per transaction, so that
+    /// numbering continues after a restart even if the log is pruned empty.
+    pub(super) fn finish(&mut self) -> Result<(), StoreError> {
+        if !self.events.is_empty() {
+            self.t.meta.insert("last_seq", self.last_seq.to_be_bytes().as_slice())?;
+        }
+        Ok(())
     }
 }
 
@@ -200,4 +225,19 @@ pub(super) fn initialise(db: &Database) -> Result<(String, u64), StoreError> {
     };
     txn.commit()?;
     Ok((epoch, last_seq))
+}
+
+impl super::Store {
+    /// Test support: overwrites the schema version stored in the store file
+    /// at `path`, which no daemon may have open, so that tests can check how
+    /// a store written by another build is treated.
+    #[doc(hidden)]
+    pub fn overwrite_schema_version(path: &Path, version: u64) -> Result<(), StoreError> {
+        let db = Database::open(path)?;
+        let txn = db.begin_write()?;
+        txn.open_table(META)?
+            .insert("schema_version", version.to_be_bytes().as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
 }

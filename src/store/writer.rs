@@ -45,8 +45,12 @@ impl Job {
         let (answer_tx, answer_rx) = oneshot::channel();
         let work: Work = Box::new(move |tx: &mut Tx<'_>| {
             let wrote_before = tx.wrote;
+            let batch_time = tx.now;
             tx.wrote = false;
             let outcome = f(tx);
+            // A job may have moved the clock (imports of history); the next one
+            // gets the batch's time again.
+            tx.now = batch_time;
             let failed_after_writing = outcome.is_err() && tx.wrote;
             tx.wrote |= wrote_before;
             let completion: Completion = Box::new(move |commit| {
@@ -67,6 +71,8 @@ pub(super) struct WriterParts {
     pub auth: Arc<AuthCache>,
     pub events: broadcast::Sender<Arc<StoredEvent>>,
     pub last_seq: Arc<AtomicU64>,
+    /// The last id made, carried from batch to batch (see `Tx::new_id`).
+    pub last_id: std::cell::Cell<u128>,
 }
 
 pub(super) fn start(
@@ -113,38 +119,56 @@ fn collect(job: Job, batch: &mut Vec<Work>, stop: &mut Option<oneshot::Sender<()
     }
 }
 
-/// Runs one batch in one transaction and answers every job in it.
+/// Runs a batch in one transaction and answers every job in it. When a job
+/// panics or fails after writing, the transaction is rolled back, the jobs
+/// already run in it are answered with an error (nothing of theirs was
+/// kept), and the jobs not yet run go on in a fresh transaction.
 fn commit_batch(parts: &WriterParts, batch: Vec<Work>) {
-    let mut completions = Vec::with_capacity(batch.len());
-    let outcome = run_batch(parts, batch, &mut completions);
-    match outcome {
-        Ok((events, auth_changes)) => {
-            parts.auth.apply(auth_changes);
-            if let Some(last) = events.last() {
-                parts.last_seq.store(last.seq, Ordering::Release);
-            }
-            for event in events {
-                // No subscriber is fine: the event is in the log.
-                let _ = parts.events.send(event);
-            }
-            for complete in completions {
-                complete(Ok(()));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, jobs = completions.len(), "write batch rolled back");
-            for complete in completions {
-                complete(Err(&e));
+    let mut pending = batch;
+    while !pending.is_empty() {
+        let mut completions = Vec::with_capacity(pending.len());
+        let mut rest = pending.into_iter();
+        let outcome = run_batch(parts, &mut rest, &mut completions);
+        pending = rest.collect();
+        match outcome {
+            Ok((events, auth_changes)) => publish(parts, events, auth_changes, completions),
+            Err(e) => {
+                tracing::error!(error = %e, jobs = completions.len(), "write batch rolled back");
+                for complete in completions {
+                    complete(Err(&e));
+                }
             }
         }
     }
 }
 
+/// After a commit: the token cache, the last seq, the events, the answers.
+fn publish(
+    parts: &WriterParts,
+    events: Vec<Arc<StoredEvent>>,
+    auth_changes: Vec<super::auth::AuthChange>,
+    completions: Vec<Completion>,
+) {
+    parts.auth.apply(auth_changes);
+    if let Some(last) = events.last() {
+        parts.last_seq.store(last.seq, Ordering::Release);
+    }
+    for event in events {
+        // No subscriber is fine: the event is in the log.
+        let _ = parts.events.send(event);
+    }
+    for complete in completions {
+        complete(Ok(()));
+    }
+}
+
 type Committed = (Vec<Arc<StoredEvent>>, Vec<super::auth::AuthChange>);
 
+/// Runs jobs from `jobs` in one transaction until they run out or one
+/// poisons it, then commits (or, poisoned, rolls back).
 fn run_batch(
     parts: &WriterParts,
-    batch: Vec<Work>,
+    jobs: &mut impl Iterator<Item = Work>,
     completions: &mut Vec<Completion>,
 ) -> Result<Committed, StoreError> {
     let mut txn = parts.db.begin_write()?;
@@ -152,25 +176,21 @@ fn run_batch(
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     let committed = {
         let mut tx = Tx::open(&txn, parts.last_seq.load(Ordering::Acquire))?;
-        let mut poisoned = None;
-        for work in batch {
-            match catch_unwind(AssertUnwindSafe(|| work(&mut tx))) {
+        tx.last_id.set(parts.last_id.get());
+        for work in jobs.by_ref() {
+            let poisoned = match catch_unwind(AssertUnwindSafe(|| work(&mut tx))) {
                 Ok((complete, failed_after_writing)) => {
                     completions.push(complete);
-                    if failed_after_writing {
-                        poisoned = Some("a write failed after changing the store");
-                    }
+                    failed_after_writing.then_some("a write failed after changing the store")
                 }
-                Err(_) => poisoned = Some("a write panicked"),
-            }
-            if poisoned.is_some() {
-                break;
+                Err(_) => Some("a write panicked"),
+            };
+            if let Some(reason) = poisoned {
+                return Err(StoreError::Internal(reason.into()));
             }
         }
-        if let Some(reason) = poisoned {
-            // The jobs not yet run are dropped; their callers see Closed.
-            return Err(StoreError::Internal(reason.into()));
-        }
+        tx.finish()?;
+        parts.last_id.set(tx.last_id.get());
         (
             std::mem::take(&mut tx.events),
             std::mem::take(&mut tx.auth_changes),
@@ -178,4 +198,52 @@ fn run_batch(
     };
     txn.commit()?;
     Ok(committed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, StoreOptions};
+
+    fn open() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone_and_the_writer_goes_on() {
+        let (_dir, store) = open();
+        let panicked = store.write(|_tx| -> Result<(), _> { panic!("bug in a write") }).await;
+        assert!(panicked.is_err());
+        let created = store.write(|tx| tx.bootstrap_admin("cct_x")).await.unwrap();
+        assert!(created.is_some());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_are_all_committed_in_order() {
+        let (_dir, store) = open();
+        let mut handles = Vec::new();
+        for n in 0..200 {
+            let store = store.clone();
+            handles.push(tokio::spawn(async move {
+                store.write(move |tx| tx.bootstrap_admin(&format!("cct_{n}"))).await
+            }));
+        }
+        let mut created = 0;
+        for h in handles {
+            created += usize::from(h.await.unwrap().unwrap().is_some());
+        }
+        // Only the first write finds the store empty: the writes saw each other.
+        assert_eq!(created, 1);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn writes_after_close_are_refused() {
+        let (_dir, store) = open();
+        store.close().await;
+        let refused = store.write(|tx| tx.bootstrap_admin("cct_late")).await;
+        assert!(matches!(refused, Err(super::StoreError::Closed)));
+    }
 }

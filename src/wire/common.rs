@@ -24,6 +24,8 @@ pub enum ErrorCode {
     Internal,
     /// Not in the error table of the contract, but needed for `/readyz`.
     Unavailable,
+    /// Not in the error table of the contract: a `Range` outside the file (416).
+    RangeNotSatisfiable,
 }
 
 impl ErrorCode {
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
+            ErrorCode::RangeNotSatisfiable => 416,
         }
     }
 }

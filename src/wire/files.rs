@@ -21,3 +21,30 @@ pub struct FileMeta {
     pub uploaded_by: Id,
     pub created_at: Timestamp,
 }
+
+/// `POST /api/v1/files/batch`: every file's outcome; one bad file does not
+/// fail the others.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BatchUpload {
+    /// The files stored, in the order of their parts.
+    pub uploaded: Vec<FileMeta>,
+    /// The files refused, in the order of their parts.
+    pub failed: Vec<FailedUpload>,
+    pub uploaded_count: usize,
+    pub failed_count: usize,
+}
+
+/// One refused file of a batch: its (sanitised) name and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FailedUpload {
+    pub name: String,
+    pub error: UploadError,
+}
+
+/// Why a file of a batch was refused: the code and message the file would
+/// have got as a single upload.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UploadError {
+    pub code: super::ErrorCode,
+    pub message: String,
+}

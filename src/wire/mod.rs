@@ -10,6 +10,7 @@ mod events;
 mod files;
 mod messages;
 mod projects;
+mod realtime;
 mod users;
 
 pub use common::*;
@@ -18,4 +19,5 @@ pub use events::*;
 pub use files::*;
 pub use messages::*;
 pub use projects::*;
+pub use realtime::*;
 pub use users::*;

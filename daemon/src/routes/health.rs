@@ -18,8 +18,8 @@ pub async fn healthz(_ctx: Ctx) -> Result<Response, ApiError> {
 
 /// # `GET /readyz`
 ///
-/// 200 when the daemon accepts work and the store answers; 503 while
-/// starting or draining for shutdown.
+/// 200 when the daemon accepts work and the store and the file storage
+/// answer; 503 while starting or draining for shutdown.
 pub async fn readyz(ctx: Ctx) -> Result<Response, ApiError> {
     if !ctx.state.is_ready() {
         return Err(ApiError::new(
@@ -31,6 +31,12 @@ pub async fn readyz(ctx: Ctx) -> Result<Response, ApiError> {
         return Err(ApiError::new(
             ErrorCode::Unavailable,
             "the store does not answer",
+        ));
+    }
+    if !ctx.state.files.healthy().await {
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            "the file storage does not answer",
         ));
     }
     Ok(json_response(

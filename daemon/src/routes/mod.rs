@@ -2,10 +2,13 @@
 //! idempotency keys, and the read path.
 
 pub mod conversations;
+pub mod files;
 pub mod health;
 pub mod messages;
+pub mod presence;
 pub mod projects;
 pub mod users;
+pub mod ws;
 
 use commcenter::access::Caller;
 use commcenter::store::{fingerprint, Replay, StoreError, Tx, View};

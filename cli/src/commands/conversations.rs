@@ -1,0 +1,90 @@
+use clap::Subcommand;
+use commcenter::client::{Client, ConversationQuery};
+use commcenter::wire::{Conversation, ConversationPatch, ConversationStatus};
+use commcenter::Id;
+
+use crate::output::Output;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Conversations, most recent activity first
+    List {
+        /// open, closed or archived
+        #[arg(long, value_parser = parse_status)]
+        status: Option<ConversationStatus>,
+        /// Only this customer's
+        #[arg(long)]
+        customer: Option<Id>,
+        /// At most this many (1-500)
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One conversation
+    Show { id: Id },
+    /// Set status, assignee or tags
+    Set {
+        id: Id,
+        #[arg(long, value_parser = parse_status)]
+        status: Option<ConversationStatus>,
+        /// A staff user id, or `none` to unassign
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Comma-separated tags (replaces them)
+        #[arg(long, value_delimiter = ',')]
+        tags: Option<Vec<String>>,
+    },
+}
+
+fn parse_status(text: &str) -> Result<ConversationStatus, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("`{text}` is not open, closed or archived"))
+}
+
+fn line(c: &Conversation) -> String {
+    format!(
+        "{}  {:<8} {:>4} msgs {:>3} unread  {}",
+        c.id,
+        format!("{:?}", c.status).to_lowercase(),
+        c.message_count,
+        c.unread_count,
+        c.subject.as_deref().unwrap_or("(no subject)")
+    )
+}
+
+pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
+    match command {
+        Command::List {
+            status,
+            customer,
+            limit,
+        } => {
+            let query = ConversationQuery {
+                status,
+                customer_id: customer,
+                limit: Some(limit),
+                ..Default::default()
+            };
+            let page = client.list_conversations(&query).await?;
+            out.many(&page.items, line)
+        }
+        Command::Show { id } => out.one(&client.get_conversation(id).await?, line),
+        Command::Set {
+            id,
+            status,
+            assignee,
+            tags,
+        } => {
+            let assignee_id = match assignee.as_deref() {
+                None => None,
+                Some("none") => Some(None),
+                Some(text) => Some(Some(text.parse::<Id>()?)),
+            };
+            let patch = ConversationPatch {
+                status,
+                assignee_id,
+                tags,
+            };
+            out.one(&client.patch_conversation(id, &patch).await?, line)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Files on the daemon's side: the blob store, the image workers and the
+//! upload pipeline between a received upload and its store record.
+//!
+//! An upload goes: body → temp file (hashed and type-checked while it
+//! streams, `commcenter_files::ingest`) → image work (thumbnail, dimensions,
+//! compression; on the image workers) → blobs stored under leases
+//! ([`leases`]) → file record committed by the store → leases released.
+//! Bytes are never held whole in memory, and every CPU-heavy or blocking
+//! step runs off the async runtime's workers.
+
+mod leases;
+mod prepare;
+pub mod serve;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use commcenter_files::images::{ImagePolicy, ImageWorkers};
+use commcenter_files::storage::BlobStore;
+use commcenter_files::Limits;
+
+pub use leases::BlobLeases;
+pub use prepare::Prepared;
+
+use crate::settings::FilesSettings;
+
+/// How long `/readyz` waits for the file storage to answer.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Everything the file routes need; cheap to clone.
+#[derive(Clone)]
+pub struct Files {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    blobs: BlobStore,
+    images: ImageWorkers,
+    limits: Limits,
+    tmp_dir: PathBuf,
+    leases: BlobLeases,
+}
+
+impl Files {
+    /// Opens the configured blob store (not contacting object storage yet;
+    /// `/readyz` does) and empties the upload temp dir of what a previous
+    /// run may have left.
+    pub async fn open(settings: &FilesSettings) -> anyhow::Result<Files> {
+        let blobs = BlobStore::open(&settings.storage)
+            .await
+            .map_err(|e| anyhow::anyhow!("file storage: {e}"))?;
+        reset_dir(&settings.upload_tmp_dir).await?;
+        let policy = ImagePolicy {
+            compress_above: settings.compress_above_bytes,
+            ..ImagePolicy::default()
+        };
+        Ok(Files {
+            inner: Arc::new(Inner {
+                blobs,
+                images: ImageWorkers::new(policy, settings.image_workers),
+                limits: Limits {
+                    max_file_size: settings.max_upload_bytes,
+                },
+                tmp_dir: settings.upload_tmp_dir.clone(),
+                leases: BlobLeases::default(),
+            }),
+        })
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.inner.blobs
+    }
+
+    /// The per-file upload limits.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Where uploads are spooled while they arrive.
+    pub fn tmp_dir(&self) -> &Path {
+        &self.inner.tmp_dir
+    }
+
+    /// Whether the blob store can be written (for `/readyz`), within
+    /// [`HEALTH_TIMEOUT`] (object storage clients retry for minutes).
+    pub async fn healthy(&self) -> bool {
+        match tokio::time::timeout(HEALTH_TIMEOUT, self.inner.blobs.health()).await {
+            Ok(Ok(())) => true,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "file storage is not healthy");
+                false
+            }
+            Err(_) => {
+                tracing::warn!("file storage did not answer within {HEALTH_TIMEOUT:?}");
+                false
+            }
+        }
+    }
+}
+
+/// Removes `dir` with everything in it and creates it empty. Only ever given
+/// the daemon's own upload temp dir.
+async fn reset_dir(dir: &Path) -> anyhow::Result<()> {
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => std::fs::create_dir_all(&dir),
+        }
+        .map_err(|e| anyhow::anyhow!("upload temp dir {}: {e}", dir.display()))
+    })
+    .await?
+}

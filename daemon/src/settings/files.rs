@@ -1,0 +1,246 @@
+//! Settings of file uploads and storage: size limits, image work and the
+//! blob store backend (local disk or S3-compatible object storage).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use commcenter_files::storage::{S3Config, StorageConfig};
+use commcenter_files::DEFAULT_MAX_FILE_SIZE;
+use serde::Deserialize;
+
+use super::FileSettings as ConfigFile;
+
+/// Images larger than this many bytes are stored re-encoded (API.md: 2 MiB).
+pub const DEFAULT_COMPRESS_ABOVE: u64 = 2 * 1024 * 1024;
+
+/// Name of the local blob directory inside the data dir.
+pub const FILES_DIR: &str = "files";
+
+/// Where uploads are spooled while they arrive: inside the local blob root,
+/// so that storing one is a hard link on the same file system, or in the
+/// data dir with S3.
+const UPLOADS_DIR: &str = ".uploads";
+
+/// Which blob store backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    Local,
+    S3,
+}
+
+/// The file flags, flattened into [`super::Args`].
+#[derive(Clone, Default, clap::Args)]
+pub struct FileArgs {
+    /// Largest file accepted by an upload, in bytes [default: 26214400]
+    #[arg(long, env = "COMMCENTER_MAX_UPLOAD_BYTES", value_name = "BYTES")]
+    pub max_upload_bytes: Option<u64>,
+
+    /// Images larger than this are stored re-encoded to fit, in bytes [default: 2097152]
+    #[arg(long, env = "COMMCENTER_COMPRESS_ABOVE_BYTES", value_name = "BYTES")]
+    pub compress_above_bytes: Option<u64>,
+
+    /// Image decodes and encodes run at once [default: the number of CPUs]
+    #[arg(long, env = "COMMCENTER_IMAGE_WORKERS", value_name = "N")]
+    pub image_workers: Option<usize>,
+
+    /// Where file bytes are kept: local or s3 [default: local]
+    #[arg(long, env = "COMMCENTER_FILE_STORAGE", value_name = "KIND")]
+    pub file_storage: Option<StorageKind>,
+
+    /// Directory of the local file storage [default: DATA_DIR/files]
+    #[arg(long, env = "COMMCENTER_FILES_DIR", value_name = "DIR")]
+    pub files_dir: Option<PathBuf>,
+
+    /// S3 bucket (must exist); required with --file-storage s3
+    #[arg(long, env = "COMMCENTER_S3_BUCKET", value_name = "BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// S3 region [default: us-east-1]
+    #[arg(long, env = "COMMCENTER_S3_REGION", value_name = "REGION")]
+    pub s3_region: Option<String>,
+
+    /// S3 endpoint URL for S3-compatible servers (path-style requests) [default: AWS]
+    #[arg(long, env = "COMMCENTER_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 access key id
+    #[arg(long, env = "COMMCENTER_S3_ACCESS_KEY_ID", value_name = "ID")]
+    pub s3_access_key_id: Option<String>,
+
+    /// S3 secret access key (prefer the environment variable to the flag)
+    #[arg(long, env = "COMMCENTER_S3_SECRET_ACCESS_KEY", value_name = "SECRET")]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Key prefix of the blobs in the bucket [default: blobs]
+    #[arg(long, env = "COMMCENTER_S3_PREFIX", value_name = "PREFIX")]
+    pub s3_prefix: Option<String>,
+
+    /// Allow a plain http:// S3 endpoint
+    #[arg(long, env = "COMMCENTER_S3_ALLOW_HTTP")]
+    pub s3_allow_http: bool,
+}
+
+impl fmt::Debug for FileArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileArgs")
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("compress_above_bytes", &self.compress_above_bytes)
+            .field("image_workers", &self.image_workers)
+            .field("file_storage", &self.file_storage)
+            .field("files_dir", &self.files_dir)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_secret_access_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The file keys of the config file, taken before the rest of it is
+/// consumed (see `Settings::resolve`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct FileConfig {
+    max_upload_bytes: Option<u64>,
+    compress_above_bytes: Option<u64>,
+    image_workers: Option<usize>,
+    file_storage: Option<StorageKind>,
+    files_dir: Option<PathBuf>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+    s3_prefix: Option<String>,
+    s3_allow_http: Option<bool>,
+}
+
+impl FileConfig {
+    pub(super) fn of(file: &ConfigFile) -> FileConfig {
+        FileConfig {
+            max_upload_bytes: file.max_upload_bytes,
+            compress_above_bytes: file.compress_above_bytes,
+            image_workers: file.image_workers,
+            file_storage: file.file_storage,
+            files_dir: file.files_dir.clone(),
+            s3_bucket: file.s3_bucket.clone(),
+            s3_region: file.s3_region.clone(),
+            s3_endpoint: file.s3_endpoint.clone(),
+            s3_access_key_id: file.s3_access_key_id.clone(),
+            s3_secret_access_key: file.s3_secret_access_key.clone(),
+            s3_prefix: file.s3_prefix.clone(),
+            s3_allow_http: file.s3_allow_http,
+        }
+    }
+}
+
+/// The file settings in force.
+#[derive(Debug, Clone)]
+pub struct FilesSettings {
+    /// Largest accepted file, in bytes; one byte more is 413.
+    pub max_upload_bytes: u64,
+    /// Images over this many bytes are re-encoded until they fit, in bytes.
+    pub compress_above_bytes: u64,
+    /// Image jobs (decode, thumbnail, compression) running at once.
+    pub image_workers: usize,
+    /// The blob store backend.
+    pub storage: StorageConfig,
+    /// Where uploads are spooled while they arrive; emptied at start.
+    pub upload_tmp_dir: PathBuf,
+}
+
+impl FilesSettings {
+    /// Defaults: local storage under `DATA_DIR/files`, 25 MiB uploads.
+    pub fn for_data_dir(data_dir: &Path) -> FilesSettings {
+        let root = data_dir.join(FILES_DIR);
+        FilesSettings {
+            max_upload_bytes: DEFAULT_MAX_FILE_SIZE,
+            compress_above_bytes: DEFAULT_COMPRESS_ABOVE,
+            image_workers: available_cpus(),
+            upload_tmp_dir: root.join(UPLOADS_DIR),
+            storage: StorageConfig::Local { root },
+        }
+    }
+
+    /// Flags over the config file over defaults.
+    pub(super) fn resolve(
+        args: FileArgs,
+        file: &FileConfig,
+        data_dir: &Path,
+    ) -> anyhow::Result<FilesSettings> {
+        let d = FilesSettings::for_data_dir(data_dir);
+        let kind = args.file_storage.or(file.file_storage);
+        let (storage, upload_tmp_dir) = match kind.unwrap_or(StorageKind::Local) {
+            StorageKind::Local => {
+                let root = args.files_dir.clone().or(file.files_dir.clone());
+                let root = root.unwrap_or_else(|| data_dir.join(FILES_DIR));
+                (
+                    StorageConfig::Local { root: root.clone() },
+                    root.join(UPLOADS_DIR),
+                )
+            }
+            StorageKind::S3 => (
+                StorageConfig::S3(s3_config(&args, file)?),
+                data_dir.join(UPLOADS_DIR),
+            ),
+        };
+        Ok(FilesSettings {
+            max_upload_bytes: args
+                .max_upload_bytes
+                .or(file.max_upload_bytes)
+                .unwrap_or(d.max_upload_bytes),
+            compress_above_bytes: args
+                .compress_above_bytes
+                .or(file.compress_above_bytes)
+                .unwrap_or(d.compress_above_bytes),
+            image_workers: args
+                .image_workers
+                .or(file.image_workers)
+                .unwrap_or(d.image_workers)
+                .max(1),
+            storage,
+            upload_tmp_dir,
+        })
+    }
+}
+
+/// The S3 settings; the bucket and both keys are required.
+fn s3_config(args: &FileArgs, file: &FileConfig) -> anyhow::Result<S3Config> {
+    let required = |flag: Option<&String>, key: Option<&String>, name: &str| {
+        flag.or(key)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("--file-storage s3 needs --{name}"))
+    };
+    Ok(S3Config {
+        bucket: required(
+            args.s3_bucket.as_ref(),
+            file.s3_bucket.as_ref(),
+            "s3-bucket",
+        )?,
+        region: args
+            .s3_region
+            .clone()
+            .or(file.s3_region.clone())
+            .unwrap_or_else(|| "us-east-1".into()),
+        endpoint: args.s3_endpoint.clone().or(file.s3_endpoint.clone()),
+        access_key_id: required(
+            args.s3_access_key_id.as_ref(),
+            file.s3_access_key_id.as_ref(),
+            "s3-access-key-id",
+        )?,
+        secret_access_key: required(
+            args.s3_secret_access_key.as_ref(),
+            file.s3_secret_access_key.as_ref(),
+            "s3-secret-access-key",
+        )?,
+        allow_http: args.s3_allow_http || file.s3_allow_http.unwrap_or(false),
+        prefix: args
+            .s3_prefix
+            .clone()
+            .or(file.s3_prefix.clone())
+            .unwrap_or_else(|| "blobs".into()),
+    })
+}
+
+fn available_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

@@ -1,0 +1,125 @@
+//! Image work: decoding under limits, EXIF orientation, thumbnails and compression.
+//!
+//! Every function here is synchronous and CPU-heavy (tens to hundreds of ms); from
+//! async code, call them through [`ImageWorkers`], which runs them on blocking threads
+//! and caps how many run at once.
+//!
+//! Dimensions reported are those of the image as displayed, i.e. after EXIF
+//! orientation (a portrait phone photo stored as 4000×3000 with "rotate 90" is
+//! reported as 3000×4000).
+
+mod compress;
+mod decode;
+mod encode;
+mod thumbnail;
+mod workers;
+
+use std::path::Path;
+
+use bytes::Bytes;
+use tempfile::NamedTempFile;
+
+pub use compress::compress;
+pub use thumbnail::thumbnail;
+pub use workers::ImageWorkers;
+
+use crate::{BlobKey, FileError, FileKind};
+
+/// Limits and targets of image work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePolicy {
+    /// Widest image decoded, in pixels; wider ones are `Unprocessable`.
+    pub max_width: u32,
+    /// Tallest image decoded, in pixels.
+    pub max_height: u32,
+    /// Most memory one decode may allocate for pixels, in bytes.
+    pub max_alloc: u64,
+    /// Longest side of a thumbnail, in pixels.
+    pub thumbnail_max_side: u32,
+    /// Images larger than this many bytes are re-encoded until they are at most this big.
+    pub compress_above: u64,
+}
+
+impl Default for ImagePolicy {
+    /// 16384 px a side, 256 MiB of pixels (a 64-megapixel RGBA image), 320 px
+    /// thumbnails, compression above 2 MiB.
+    fn default() -> Self {
+        Self {
+            max_width: 16_384,
+            max_height: 16_384,
+            max_alloc: 256 * 1024 * 1024,
+            thumbnail_max_side: 320,
+            compress_above: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Width and height in pixels, as displayed (after EXIF orientation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dimensions {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// An encoded thumbnail: JPEG, or PNG for images with transparency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    pub bytes: Bytes,
+    /// `Jpeg` or `Png`.
+    pub kind: FileKind,
+    /// Longest side ≤ `ImagePolicy::thumbnail_max_side`.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A re-encoded image that fits the size target, in a temp file (deleted on drop).
+#[derive(Debug)]
+pub struct Compressed {
+    pub file: NamedTempFile,
+    /// Size in bytes, ≤ `ImagePolicy::compress_above`.
+    pub size: u64,
+    pub sha256: BlobKey,
+    /// `Jpeg`, or `Png` for images with transparency.
+    pub kind: FileKind,
+    pub width: u32,
+    pub height: u32,
+    /// Size of the upload before compression, in bytes.
+    pub original_size: u64,
+}
+
+/// Everything made from an uploaded image.
+///
+/// What to store: `compressed` if present (its `kind`, `size`, `sha256`, `width` and
+/// `height` describe the stored file, and `original_size` the upload), else the upload
+/// itself with `dimensions`.
+#[derive(Debug)]
+pub struct ProcessedImage {
+    /// Dimensions of the original, as displayed.
+    pub dimensions: Dimensions,
+    pub thumbnail: Thumbnail,
+    /// Present when the original was over `ImagePolicy::compress_above`; then the
+    /// compressed version is what should be stored.
+    pub compressed: Option<Compressed>,
+}
+
+/// Thumbnail, dimensions and (if too big) compressed version of the image at `source`
+/// of `size` bytes. `Ok(None)` for kinds this crate does not decode (non-images, HEIC).
+/// A corrupt image, or one over the limits, is `Unprocessable`.
+pub fn process(
+    source: &Path,
+    kind: FileKind,
+    size: u64,
+    policy: &ImagePolicy,
+    tmp_dir: &Path,
+) -> Result<Option<ProcessedImage>, FileError> {
+    if !kind.is_decodable_image() {
+        return Ok(None);
+    }
+    let (dimensions, thumbnail) = thumbnail(source, kind, policy)?;
+    let compressed = compress(source, kind, size, policy, tmp_dir)?;
+    Ok(Some(ProcessedImage {
+        dimensions,
+        thumbnail,
+        compressed,
+    }))
+}
