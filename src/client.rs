@@ -406,7 +406,9 @@ impl Client {
     ) -> Result<FileMeta, ClientError> {
         let path = with_query("/api/v1/files", &[("name", name.to_owned())]);
         let headers = [("content-type", content_type)];
-        let response = self.send_raw(Method::POST, &path, Some(bytes), &headers).await?;
+        let response = self
+            .send_raw(Method::POST, &path, Some(bytes), &headers)
+            .await?;
         if response.status >= 400 {
             let body = response.json::<ErrorBody>()?;
             return Err(ClientError::Api {

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use commcenter::client::Client;
-use futures_util::SinkExt;
 use commcenter::wire::{Conversation, NewMessage, ProjectPatch};
 use common::ws::{close_code_of, created_ids, of_kind, refused, try_connect, WsClient};
 use common::{create_project, open_conversation, send_text, Actor, TestDaemon};
+use futures_util::SinkExt;
 use serde_json::{json, Value};
 
 /// A daemon, an agent, a customer and the customer's conversation.

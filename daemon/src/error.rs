@@ -1,8 +1,8 @@
 //! The one place that turns failures into HTTP answers.
 
 use commcenter::store::StoreError;
-use commcenter_files::FileError;
 use commcenter::wire::{ErrorBody, ErrorCode, ErrorDetail};
+use commcenter_files::FileError;
 
 use crate::http::{json_response, Response};
 

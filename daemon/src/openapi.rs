@@ -73,9 +73,21 @@ const CONVERSATION_FILTERS: &[(&str, &str, &str)] = &[
 ];
 
 const WS_QUERY: &[(&str, &str, &str)] = &[
-    ("since", "integer", "resume: replay every event after this seq, then go live"),
-    ("epoch", "string", "with since: the epoch of the hello that seq came from; another gets resync_required"),
-    ("ticket", "string", "a ticket from POST /api/v1/ws/ticket, instead of the Authorization header"),
+    (
+        "since",
+        "integer",
+        "resume: replay every event after this seq, then go live",
+    ),
+    (
+        "epoch",
+        "string",
+        "with since: the epoch of the hello that seq came from; another gets resync_required",
+    ),
+    (
+        "ticket",
+        "string",
+        "a ticket from POST /api/v1/ws/ticket, instead of the Authorization header",
+    ),
 ];
 
 fn op(summary: &'static str, roles: &'static str, response: (u16, Option<Value>)) -> Op {

@@ -183,7 +183,9 @@ impl Tx<'_> {
     /// numbering continues after a restart even if the log is pruned empty.
     pub(super) fn finish(&mut self) -> Result<(), StoreError> {
         if !self.events.is_empty() {
-            self.t.meta.insert("last_seq", self.last_seq.to_be_bytes().as_slice())?;
+            self.t
+                .meta
+                .insert("last_seq", self.last_seq.to_be_bytes().as_slice())?;
         }
         Ok(())
     }

@@ -213,7 +213,9 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_write_fails_alone_and_the_writer_goes_on() {
         let (_dir, store) = open();
-        let panicked = store.write(|_tx| -> Result<(), _> { panic!("bug in a write") }).await;
+        let panicked = store
+            .write(|_tx| -> Result<(), _> { panic!("bug in a write") })
+            .await;
         assert!(panicked.is_err());
         let created = store.write(|tx| tx.bootstrap_admin("cct_x")).await.unwrap();
         assert!(created.is_some());
@@ -227,7 +229,9 @@ mod tests {
         for n in 0..200 {
             let store = store.clone();
             handles.push(tokio::spawn(async move {
-                store.write(move |tx| tx.bootstrap_admin(&format!("cct_{n}"))).await
+                store
+                    .write(move |tx| tx.bootstrap_admin(&format!("cct_{n}")))
+                    .await
             }));
         }
         let mut created = 0;

@@ -69,7 +69,12 @@ pub struct FileArgs {
     pub s3_access_key_id: Option<String>,
 
     /// S3 secret access key (prefer the environment variable to the flag)
-    #[arg(long, env = "COMMCENTER_S3_SECRET_ACCESS_KEY", value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "COMMCENTER_S3_SECRET_ACCESS_KEY",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     pub s3_secret_access_key: Option<String>,
 
     /// Key prefix of the blobs in the bucket [default: blobs]
@@ -243,4 +248,66 @@ fn s3_config(args: &FileArgs, file: &FileConfig) -> anyhow::Result<S3Config> {
 
 fn available_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s3_args() -> FileArgs {
+        FileArgs {
+            file_storage: Some(StorageKind::S3),
+            s3_bucket: Some("files".into()),
+            s3_access_key_id: Some("id".into()),
+            s3_secret_access_key: Some("secret".into()),
+            ..FileArgs::default()
+        }
+    }
+
+    #[test]
+    fn local_storage_spools_uploads_inside_its_root() {
+        let resolved =
+            FilesSettings::resolve(FileArgs::default(), &FileConfig::default(), Path::new("/d"))
+                .unwrap();
+        let root = PathBuf::from("/d/files");
+        assert_eq!(
+            resolved.storage,
+            StorageConfig::Local { root: root.clone() }
+        );
+        assert_eq!(resolved.upload_tmp_dir, root.join(UPLOADS_DIR));
+        assert_eq!(resolved.max_upload_bytes, 25 * 1024 * 1024);
+    }
+
+    #[test]
+    fn s3_storage_takes_defaults_for_region_and_prefix() {
+        let resolved =
+            FilesSettings::resolve(s3_args(), &FileConfig::default(), Path::new("/d")).unwrap();
+        let StorageConfig::S3(s3) = resolved.storage else {
+            panic!("s3 expected");
+        };
+        assert_eq!(
+            (s3.region.as_str(), s3.prefix.as_str()),
+            ("us-east-1", "blobs")
+        );
+        assert_eq!(
+            resolved.upload_tmp_dir,
+            PathBuf::from("/d").join(UPLOADS_DIR)
+        );
+    }
+
+    #[test]
+    fn s3_storage_without_a_bucket_is_refused() {
+        let args = FileArgs {
+            s3_bucket: None,
+            ..s3_args()
+        };
+        let error =
+            FilesSettings::resolve(args, &FileConfig::default(), Path::new("/d")).unwrap_err();
+        assert!(error.to_string().contains("--s3-bucket"), "{error}");
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        assert!(!format!("{:?}", s3_args()).contains("secret\""));
+    }
 }

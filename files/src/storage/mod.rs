@@ -28,7 +28,7 @@ pub type BlobStream = Pin<Box<dyn Stream<Item = Result<Bytes, FileError>> + Send
 /// Which backend to use, from the daemon's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageConfig {
-    /// Files under `root` (the daemon uses `<data dir>/blobs`).
+    /// Files under `root` (the daemon uses `<data dir>/files` by default).
     Local {
         /// Directory holding the blobs; created if missing.
         root: PathBuf,

@@ -9,7 +9,10 @@ use futures_util::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload,
+    RetryConfig,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{BlobRead, ByteRange, PutOutcome};
@@ -25,6 +28,14 @@ const PARTS_IN_FLIGHT: usize = 2;
 
 /// Bytes read from the source file per step.
 const READ_CHUNK: usize = 1024 * 1024;
+
+/// A bucket that does not answer fails an upload within seconds rather than
+/// holding it for the client library's default of minutes of retries.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// One request (a part of at most `PART_SIZE`) may take this long.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+const MAX_RETRIES: usize = 3;
+const RETRY_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Object written by the health check.
 const HEALTH_OBJECT: &str = ".health";
@@ -71,13 +82,25 @@ pub struct S3Blobs {
 impl S3Blobs {
     /// Builds the client; does not contact the server.
     pub fn open(config: &S3Config) -> Result<Self, FileError> {
+        // Client options first: setting them replaces the whole set, and
+        // `with_allow_http` below is one of them.
         let mut builder = AmazonS3Builder::new()
+            .with_client_options(
+                ClientOptions::new()
+                    .with_connect_timeout(CONNECT_TIMEOUT)
+                    .with_timeout(REQUEST_TIMEOUT),
+            )
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
             .with_access_key_id(&config.access_key_id)
             .with_secret_access_key(&config.secret_access_key)
             .with_allow_http(config.allow_http)
-            .with_virtual_hosted_style_request(false);
+            .with_virtual_hosted_style_request(false)
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: MAX_RETRIES,
+                retry_timeout: RETRY_WINDOW,
+            });
         if let Some(endpoint) = &config.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
