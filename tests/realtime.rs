@@ -717,13 +717,21 @@ async fn a_silent_connection_is_closed_and_a_live_one_kept() {
 }
 
 #[tokio::test]
-async fn revoking_the_token_closes_its_websocket() {
-    let daemon = daemon_with(|s| s.realtime.heartbeat = Duration::from_millis(100)).await;
-    let s = scene_on(daemon).await;
+async fn revoking_the_token_closes_its_websocket_at_once() {
+    // The default heartbeat (25 s) is far longer than the wait below: the
+    // close must come from the revocation itself, not the next ping.
+    let s = scene().await;
     let token = s.daemon.token_for(s.customer.id()).await;
     let mut ws = WsClient::open(&s.daemon.client(&token.token)).await;
+    let mut other = WsClient::open(&s.customer.client).await;
     s.daemon.admin.revoke_token(token.id).await.unwrap();
-    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008));
+    assert_eq!(ws.close_code(Duration::from_secs(2)).await, Some(1008));
+    other.send_json(json!({"type": "ping"})).await;
+    assert_eq!(
+        other.frame().await["type"],
+        "pong",
+        "other tokens' sockets stay open"
+    );
 }
 
 #[tokio::test]

@@ -16,10 +16,11 @@
 
 #[path = "../../files/tests/common/photo.rs"]
 mod photo;
+mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use commcenter::client::{Client, RawResponse};
@@ -29,8 +30,8 @@ use commcenter_files::FileKind;
 use http::Method;
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageEncoder, RgbImage};
+use support::{status_kib, Daemon};
 
-const ADMIN_TOKEN: &str = "cct_bench_admin";
 const MIB: usize = 1024 * 1024;
 const BIG_MIB: usize = 256;
 const BIG_RUNS: usize = 3;
@@ -38,54 +39,6 @@ const THUMB_RUNS: usize = 15;
 const BATCH_PHOTOS: usize = 50;
 /// 12 megapixels, 4:3, as phones take them.
 const PHOTO: (u32, u32) = (4000, 3000);
-
-struct Daemon {
-    child: Child,
-    base_url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_daemon() -> Daemon {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_commcenterd"))
-        .args(["--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"])
-        .arg(dir.path())
-        .env("COMMCENTER_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("COMMCENTER_MAX_UPLOAD_BYTES", (300 * MIB).to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start commcenterd");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base_url = loop {
-        let line = lines.next().expect("daemon output").expect("read line");
-        if let Some(url) = line.strip_prefix("commcenterd listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    Daemon {
-        child,
-        base_url,
-        _dir: dir,
-    }
-}
-
-/// A `VmRSS:`-style line of `/proc/PID/status`, in KiB.
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
-}
 
 /// Resets the peak RSS (`VmHWM`) of `pid` to its current RSS.
 fn reset_peak_rss(pid: u32) {
@@ -325,14 +278,17 @@ fn main() {
         "load average at start (the machine may be shared): {}",
         load.trim()
     );
-    let daemon = start_daemon();
+    let daemon = Daemon::start(
+        &[],
+        &[("COMMCENTER_MAX_UPLOAD_BYTES", (300 * MIB).to_string())],
+    );
     let scratch = tempfile::tempdir().expect("scratch dir");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let admin = Client::new(&daemon.base_url, Some(ADMIN_TOKEN.to_owned()));
+    let admin = daemon.admin();
     runtime.block_on(async {
         while admin.healthz().await.is_err() {
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -6,70 +6,16 @@
 //! p50/p99 latency. Run: `cargo bench -p commcenterd --bench ingest`.
 //! Everything is on 127.0.0.1; each run is bounded by `RUN_FOR`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
 
 use commcenter::client::Client;
 use commcenter::wire::{NewConversation, NewMessage, NewToken, NewUser, Role};
+use support::{Daemon, ADMIN_TOKEN};
 
-const ADMIN_TOKEN: &str = "cct_bench_admin";
 const RUN_FOR: Duration = Duration::from_secs(5);
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
-
-struct Daemon {
-    child: Child,
-    base_url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_daemon() -> Daemon {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_commcenterd"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--demo",
-            "--log",
-            "warn",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("COMMCENTER_ADMIN_TOKEN", ADMIN_TOKEN)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start commcenterd");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base_url = loop {
-        let line = lines.next().expect("daemon output").expect("read line");
-        if let Some(url) = line.strip_prefix("commcenterd listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    Daemon {
-        child,
-        base_url,
-        _dir: dir,
-    }
-}
-
-/// Resident set size of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -160,7 +106,7 @@ fn main() {
     // COMMCENTER_BENCH_URL points the load at a daemon started by hand (for
     // profiling it); its admin token must be ADMIN_TOKEN.
     let external = std::env::var("COMMCENTER_BENCH_URL").ok();
-    let daemon = external.is_none().then(start_daemon);
+    let daemon = external.is_none().then(|| Daemon::start(&["--demo"], &[]));
     let base_url = external.unwrap_or_else(|| daemon.as_ref().expect("daemon").base_url.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -175,7 +121,7 @@ fn main() {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     });
-    let rss = |d: &Daemon| rss_kib(d.child.id()) as f64 / 1024.0;
+    let rss = |d: &Daemon| d.rss_kib() as f64 / 1024.0;
     if let Some(d) = &daemon {
         println!("idle RSS after start with demo data: {:.1} MiB", rss(d));
     }

@@ -13,15 +13,16 @@
 //! Everything is on 127.0.0.1; every phase is bounded in count and time.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod support;
 
 use commcenter::client::Client;
 use commcenter::wire::{NewConversation, NewMessage, NewToken, NewUser, Role};
 use commcenter::Id;
 use futures_util::{stream, StreamExt};
+use support::{machine, Daemon};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -29,7 +30,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const ADMIN_TOKEN: &str = "cct_bench_admin";
 const LATENCY_CLIENTS: usize = 1_000;
 const MESSAGES_PER_S: u64 = 1_000;
 const LATENCY_RUN: Duration = Duration::from_secs(10);
@@ -65,84 +65,15 @@ fn main() {
     }
 }
 
+/// The release daemon on a fresh temp data dir, allowed `max_connections`.
+fn start_daemon(max_connections: usize) -> Daemon {
+    Daemon::start(&["--max-connections", &max_connections.to_string()], &[])
+}
+
 async fn bounded(phase: impl std::future::Future<Output = ()>) {
     tokio::time::timeout(PHASE_LIMIT, phase)
         .await
         .expect("the phase finished within its time limit");
-}
-
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cpus} CPUs, {model}")
-}
-
-struct Daemon {
-    child: Child,
-    base_url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The release daemon on a fresh temp data dir, allowed `max_connections`.
-fn start_daemon(max_connections: usize) -> Daemon {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_commcenterd"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--log",
-            "warn",
-            "--max-connections",
-        ])
-        .arg(max_connections.to_string())
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env("COMMCENTER_ADMIN_TOKEN", ADMIN_TOKEN)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start commcenterd");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base_url = loop {
-        let line = lines.next().expect("daemon output").expect("read line");
-        if let Some(url) = line.strip_prefix("commcenterd listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    Daemon {
-        child,
-        base_url,
-        _dir: dir,
-    }
-}
-
-impl Daemon {
-    fn admin(&self) -> Client {
-        Client::new(&self.base_url, Some(ADMIN_TOKEN.to_owned()))
-    }
-
-    /// Resident memory of the daemon, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the daemon's /proc status");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS")
-    }
 }
 
 /// A user of `role` and a token for them.

@@ -44,6 +44,9 @@ pub(crate) enum AuthChange {
 /// Token hash → caller, for every token that is not revoked.
 pub struct AuthCache {
     tokens: RwLock<HashMap<[u8; 32], Entry>>,
+    /// Counts revocations, so that long-lived connections (WebSockets) can
+    /// wait for one and re-check their token at once.
+    revocations: tokio::sync::watch::Sender<u64>,
 }
 
 impl AuthCache {
@@ -76,6 +79,7 @@ impl AuthCache {
         }
         Ok(AuthCache {
             tokens: RwLock::new(map),
+            revocations: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -105,10 +109,19 @@ impl AuthCache {
         })
     }
 
+    /// Changes whenever a token is revoked; the value is a count.
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revocations.subscribe()
+    }
+
     pub(super) fn apply(&self, changes: Vec<AuthChange>) {
         if changes.is_empty() {
             return;
         }
+        let revoked = changes
+            .iter()
+            .filter(|c| matches!(c, AuthChange::Revoked { .. }))
+            .count();
         let mut tokens = self.tokens.write().unwrap_or_else(|p| p.into_inner());
         for change in changes {
             match change {
@@ -134,6 +147,11 @@ impl AuthCache {
                     tokens.remove(&hash);
                 }
             }
+        }
+        drop(tokens);
+        if revoked > 0 {
+            self.revocations
+                .send_modify(|count| *count += revoked as u64);
         }
     }
 }

@@ -115,6 +115,8 @@ struct Connection {
     joining: Option<Outbox>,
     evicted: Arc<Notify>,
     stop: watch::Receiver<bool>,
+    /// Changes when any token is revoked: the connection re-checks its own.
+    revocations: watch::Receiver<u64>,
     /// The connection's id in the index, once it joined the fan-out.
     member: Option<u64>,
     /// Replay sent every event through this `seq`; the outbox's copies of
@@ -129,6 +131,7 @@ impl Connection {
     fn new(hub: Hub, socket: Socket, session: &Session) -> Connection {
         let (outbox, inbox) = mpsc::channel(hub.settings().outbox_frames.max(1));
         let stop = hub.stop_signal();
+        let revocations = hub.store().auth().revocations();
         let now = Instant::now();
         Connection {
             hub,
@@ -138,6 +141,7 @@ impl Connection {
             outbox: inbox,
             joining: Some(outbox),
             evicted: Arc::new(Notify::new()),
+            revocations,
             stop,
             member: None,
             replayed_through: 0,
@@ -250,6 +254,7 @@ impl Connection {
                 frame = self.outbox.recv() => self.forward(frame).await,
                 message = self.socket.next() => self.receive(message).await,
                 _ = &mut timer => self.heartbeat().await,
+                Ok(()) = self.revocations.changed() => self.check_token(),
             };
             if let Err(ending) = step {
                 return ending;
@@ -328,18 +333,22 @@ impl Connection {
         if now < self.last_ping + settings.heartbeat {
             return Ok(());
         }
-        let auth = self.hub.store().auth();
-        if auth
-            .authenticate_hash(&self.token_hash, Timestamp::now())
-            .is_none()
-        {
-            return Err(Ending::Close(
-                CloseCode::Policy,
-                "the token was revoked or has expired",
-            ));
-        }
+        self.check_token()?;
         self.last_ping = now;
         self.write(vec![Message::Ping(Default::default())]).await
+    }
+
+    /// Ends the connection when its token is no longer live: revoked (checked
+    /// as soon as any revocation is applied) or expired (checked at pings).
+    fn check_token(&self) -> Result<(), Ending> {
+        let auth = self.hub.store().auth();
+        match auth.authenticate_hash(&self.token_hash, Timestamp::now()) {
+            Some(_) => Ok(()),
+            None => Err(Ending::Close(
+                CloseCode::Policy,
+                "the token was revoked or has expired",
+            )),
+        }
     }
 
     /// Sends the close frame (unless the client is gone) and waits, at
