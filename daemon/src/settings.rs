@@ -226,3 +226,76 @@ fn read_config(path: Option<&Path>) -> anyhow::Result<FileSettings> {
         Err(e) => Err(anyhow::anyhow!("config file {}: {e}", path.display())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Args as clap gives them for `argv` (flags only: these tests set no
+    /// environment, which clap reads the same way as a flag).
+    fn args(argv: &[&str]) -> Args {
+        Args::try_parse_from(std::iter::once("commcenterd").chain(argv.iter().copied())).unwrap()
+    }
+
+    fn config(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn the_config_file_overrides_defaults_and_flags_override_the_file() {
+        let file =
+            config("listen = \"127.0.0.1:9000\"\nmax_connections = 64\nheader_timeout_s = 3\n");
+        let path = file.path().to_str().unwrap();
+        let settings = Settings::resolve(args(&[
+            "--config",
+            path,
+            "--data-dir",
+            "/tmp/x",
+            "--max-connections",
+            "8",
+        ]))
+        .unwrap();
+        assert_eq!(
+            settings.listen,
+            "127.0.0.1:9000".parse().unwrap(),
+            "from the file"
+        );
+        assert_eq!(settings.max_connections, 8, "the flag wins over the file");
+        assert_eq!(
+            settings.header_timeout,
+            Duration::from_secs(3),
+            "from the file"
+        );
+        assert_eq!(
+            settings.shutdown_timeout,
+            Duration::from_secs(10),
+            "the default"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_config_file_is_an_error_naming_it() {
+        let file = config("listne = \"127.0.0.1:9000\"\n");
+        let path = file.path().to_str().unwrap();
+        let error =
+            Settings::resolve(args(&["--config", path, "--data-dir", "/tmp/x"])).unwrap_err();
+        assert!(error.to_string().contains("listne"), "{error}");
+    }
+
+    #[test]
+    fn a_named_config_file_that_is_missing_is_an_error() {
+        let error = Settings::resolve(args(&[
+            "--config",
+            "/nonexistent/commcenterd.toml",
+            "--data-dir",
+            "/tmp/x",
+        ]))
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("/nonexistent/commcenterd.toml"),
+            "{error}"
+        );
+    }
+}
