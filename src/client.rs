@@ -55,19 +55,6 @@ impl RawResponse {
     }
 }
 
-/// Query filters of `GET /conversations`.
-#[derive(Debug, Clone, Default)]
-pub struct ConversationQuery {
-    pub status: Option<ConversationStatus>,
-    pub customer_id: Option<Id>,
-    pub project_id: Option<Id>,
-    pub assignee_id: Option<Id>,
-    pub kind: Option<ConversationKind>,
-    pub channel: Option<Channel>,
-    pub limit: Option<usize>,
-    pub cursor: Option<String>,
-}
-
 /// A client for one daemon and one token; cheap to clone.
 #[derive(Clone)]
 pub struct Client {
@@ -297,9 +284,20 @@ impl Client {
         self.post("/api/v1/conversations", new).await
     }
 
+    /// The first page of `GET /conversations` with `filter`.
     pub async fn list_conversations(
         &self,
-        q: &ConversationQuery,
+        filter: &ConversationFilter,
+    ) -> Result<Page<Conversation>, ClientError> {
+        self.list_conversations_page(filter, None, None).await
+    }
+
+    /// One page of `GET /conversations` with `filter`.
+    pub async fn list_conversations_page(
+        &self,
+        filter: &ConversationFilter,
+        limit: Option<usize>,
+        cursor: Option<&str>,
     ) -> Result<Page<Conversation>, ClientError> {
         let mut query = Vec::new();
         let mut push = |name: &'static str, value: Option<String>| {
@@ -307,14 +305,14 @@ impl Client {
                 query.push((name, v));
             }
         };
-        push("status", q.status.map(|s| enum_text(&s)));
-        push("customer_id", q.customer_id.map(|i| i.to_string()));
-        push("project_id", q.project_id.map(|i| i.to_string()));
-        push("assignee_id", q.assignee_id.map(|i| i.to_string()));
-        push("kind", q.kind.map(|k| enum_text(&k)));
-        push("channel", q.channel.map(|c| c.as_str().to_owned()));
-        push("limit", q.limit.map(|l| l.to_string()));
-        push("cursor", q.cursor.clone());
+        push("status", filter.status.map(|s| enum_text(&s)));
+        push("customer_id", filter.customer_id.map(|i| i.to_string()));
+        push("project_id", filter.project_id.map(|i| i.to_string()));
+        push("assignee_id", filter.assignee_id.map(|i| i.to_string()));
+        push("kind", filter.kind.map(|k| enum_text(&k)));
+        push("channel", filter.channel.map(|c| c.as_str().to_owned()));
+        push("limit", limit.map(|l| l.to_string()));
+        push("cursor", cursor.map(str::to_owned));
         self.get(&with_query("/api/v1/conversations", &query)).await
     }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use commcenter::client::ConversationQuery;
+use commcenter::wire::ConversationFilter;
 use commcenter::wire::{
     Channel, Conversation, ConversationKind, ConversationPatch, ConversationStatus,
     NewConversation, NewMessage,
@@ -114,7 +114,7 @@ impl Scene {
     }
 
     /// The ids the agent lists with `query`, sorted.
-    async fn listed(&self, query: ConversationQuery) -> Vec<Id> {
+    async fn listed(&self, query: ConversationFilter) -> Vec<Id> {
         let page = self.agent.client.list_conversations(&query).await.unwrap();
         let mut ids: Vec<Id> = page.items.iter().map(|c| c.id).collect();
         ids.sort();
@@ -130,7 +130,7 @@ fn sorted(mut ids: Vec<Id>) -> Vec<Id> {
 #[tokio::test]
 async fn conversations_filter_by_status() {
     let s = Scene::build().await;
-    let q = |status| ConversationQuery {
+    let q = |status| ConversationFilter {
         status: Some(status),
         ..Default::default()
     };
@@ -144,7 +144,7 @@ async fn conversations_filter_by_status() {
 #[tokio::test]
 async fn conversations_filter_by_customer() {
     let s = Scene::build().await;
-    let q = ConversationQuery {
+    let q = ConversationFilter {
         customer_id: Some(s.ann.id()),
         ..Default::default()
     };
@@ -154,7 +154,7 @@ async fn conversations_filter_by_customer() {
 #[tokio::test]
 async fn conversations_filter_by_project() {
     let s = Scene::build().await;
-    let q = ConversationQuery {
+    let q = ConversationFilter {
         project_id: Some(s.project),
         ..Default::default()
     };
@@ -164,7 +164,7 @@ async fn conversations_filter_by_project() {
 #[tokio::test]
 async fn conversations_filter_by_assignee() {
     let s = Scene::build().await;
-    let q = ConversationQuery {
+    let q = ConversationFilter {
         assignee_id: Some(s.agent.id()),
         ..Default::default()
     };
@@ -174,7 +174,7 @@ async fn conversations_filter_by_assignee() {
 #[tokio::test]
 async fn conversations_filter_by_kind() {
     let s = Scene::build().await;
-    let q = |kind| ConversationQuery {
+    let q = |kind| ConversationFilter {
         kind: Some(kind),
         ..Default::default()
     };
@@ -188,7 +188,7 @@ async fn conversations_filter_by_kind() {
 #[tokio::test]
 async fn conversations_filter_by_channel_used() {
     let s = Scene::build().await;
-    let q = |channel| ConversationQuery {
+    let q = |channel| ConversationFilter {
         channel: Some(channel),
         ..Default::default()
     };
@@ -209,7 +209,7 @@ async fn conversations_list_most_recent_activity_first() {
     let expected = [opened[0], opened[2], opened[1]];
     let staff = daemon
         .admin
-        .list_conversations(&ConversationQuery::default())
+        .list_conversations(&ConversationFilter::default())
         .await
         .unwrap();
     assert_eq!(
@@ -218,7 +218,7 @@ async fn conversations_list_most_recent_activity_first() {
     );
     let own = ann
         .client
-        .list_conversations(&ConversationQuery::default())
+        .list_conversations(&ConversationFilter::default())
         .await
         .unwrap();
     assert_eq!(own.items.iter().map(|c| c.id).collect::<Vec<_>>(), expected);
@@ -233,7 +233,7 @@ async fn conversations_page_with_limit_and_cursor() {
     }
     for lister in [&daemon.admin, &ann.client] {
         let everything = lister
-            .list_conversations(&ConversationQuery::default())
+            .list_conversations(&ConversationFilter::default())
             .await
             .unwrap();
         assert_eq!(
@@ -242,12 +242,11 @@ async fn conversations_page_with_limit_and_cursor() {
         );
         let (mut paged, mut cursor, mut pages) = (Vec::new(), None, 0);
         loop {
-            let query = ConversationQuery {
-                limit: Some(2),
-                cursor,
-                ..Default::default()
-            };
-            let page = lister.list_conversations(&query).await.unwrap();
+            let all = ConversationFilter::default();
+            let page = lister
+                .list_conversations_page(&all, Some(2), cursor.as_deref())
+                .await
+                .unwrap();
             assert!(page.items.len() <= 2);
             paged.extend(page.items);
             pages += 1;
@@ -329,7 +328,7 @@ async fn unread_counts_are_per_caller_and_reading_up_to_a_message_lowers_them() 
     assert_eq!(after.unread_count, 1);
     let listed = ann
         .client
-        .list_conversations(&ConversationQuery::default())
+        .list_conversations(&ConversationFilter::default())
         .await
         .unwrap();
     assert_eq!(listed.items[0].unread_count, 1);

@@ -4,8 +4,8 @@
 
 mod common;
 
-use commcenter::client::ConversationQuery;
 use commcenter::store::{Store, StoreError, StoreOptions, SCHEMA_VERSION};
+use commcenter::wire::ConversationFilter;
 use commcenter::wire::{Conversation, Message, NewMessage, Project, Receipts};
 use commcenterd::{AppState, Settings};
 use common::{
@@ -84,7 +84,7 @@ async fn users_and_their_tokens_outlive_a_restart() {
 #[tokio::test]
 async fn projects_and_conversations_outlive_a_restart() {
     let mut before = Before::build().await;
-    let all = ConversationQuery::default();
+    let all = ConversationFilter::default();
     let listed = before.agent.client.list_conversations(&all).await.unwrap();
     before.daemon = before.daemon.restart().await;
     let project = before

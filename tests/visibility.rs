@@ -4,8 +4,8 @@
 
 mod common;
 
-use commcenter::client::ConversationQuery;
 use commcenter::store::StoredEvent;
+use commcenter::wire::ConversationFilter;
 use commcenter::wire::{Message, NewMessage, Project, ProjectPatch};
 use commcenter::Id;
 use common::{
@@ -97,7 +97,7 @@ async fn customers_list_only_their_own_projects() {
 #[tokio::test]
 async fn customers_list_only_their_own_conversations_and_never_a_crew_channel() {
     let world = Cast::build().await;
-    let all = ConversationQuery::default();
+    let all = ConversationFilter::default();
     let owned = world.owner.client.list_conversations(&all).await.unwrap();
     let owned: Vec<Id> = owned.items.iter().map(|c| c.id).collect();
     assert_eq!(owned, [world.conversation]);
@@ -108,7 +108,7 @@ async fn customers_list_only_their_own_conversations_and_never_a_crew_channel() 
 #[tokio::test]
 async fn crew_list_only_the_crew_channels_of_their_projects() {
     let world = Cast::build().await;
-    let all = ConversationQuery::default();
+    let all = ConversationFilter::default();
     let assigned = world.crew.client.list_conversations(&all).await.unwrap();
     let assigned: Vec<Id> = assigned.items.iter().map(|c| c.id).collect();
     assert_eq!(assigned, [world.project.conversation_id]);

@@ -2,16 +2,14 @@
 
 use redb::ReadableTable;
 
-use super::records::{
-    cursor, decode, encode, ConversationFilter, ConversationRecord, Ordinals, Tally,
-};
+use super::records::{cursor, decode, encode, ConversationRecord, Ordinals, Tally};
 use super::tx::{Mode, Tables};
 use super::users::{require_staff, valid_name};
 use super::{StoreError, Tx, View};
 use crate::access::{Audience, Caller};
 use crate::wire::{
-    Conversation, ConversationKind, ConversationPatch, ConversationStatus, EventData,
-    NewConversation, Page, Role,
+    Conversation, ConversationFilter, ConversationKind, ConversationPatch, ConversationStatus,
+    EventData, NewConversation, Page, Role,
 };
 use crate::Id;
 

@@ -38,7 +38,6 @@ pub use events::StoredEvent;
 pub use files::{BlobRef, NewFile, StoredFile};
 pub use idempotency::{fingerprint, IdempotentAnswer, Replay, IDEMPOTENCY_WINDOW_MS};
 pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
-pub use records::ConversationFilter;
 pub use tx::{Tx, View};
 
 /// The schema this build writes. A store with a higher version was written by

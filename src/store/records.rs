@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use crate::access::{Audience, Caller};
 use crate::wire::{
-    Channel, Conversation, ConversationKind, ConversationStatus, Direction, Location, MessageStatus,
+    Channel, Conversation, ConversationFilter, ConversationKind, ConversationStatus, Direction,
+    Location, MessageStatus,
 };
 use crate::{Id, Timestamp};
 
@@ -146,17 +147,7 @@ pub(super) struct MessageRecord {
     pub ord: Ordinals,
 }
 
-/// Filters of `GET /conversations`.
-#[derive(Debug, Clone, Default)]
-pub struct ConversationFilter {
-    pub status: Option<ConversationStatus>,
-    pub customer_id: Option<Id>,
-    pub project_id: Option<Id>,
-    pub assignee_id: Option<Id>,
-    pub kind: Option<ConversationKind>,
-    pub channel: Option<Channel>,
-}
-
+/// Whether a conversation passes `GET /conversations`' filters.
 impl ConversationFilter {
     pub(super) fn matches(&self, c: &ConversationRecord, tally: &Tally) -> bool {
         self.status.is_none_or(|s| c.status == s)

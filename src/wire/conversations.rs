@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use super::Channel;
 use crate::{Id, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,4 +73,15 @@ pub struct ConversationPatch {
 pub struct ReadUpTo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub up_to: Option<Id>,
+}
+
+/// The filters of `GET /api/v1/conversations` (its query parameters).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    pub customer_id: Option<Id>,
+    pub project_id: Option<Id>,
+    pub assignee_id: Option<Id>,
+    pub kind: Option<ConversationKind>,
+    pub channel: Option<Channel>,
 }

@@ -1,5 +1,6 @@
 use clap::Subcommand;
-use commcenter::client::{Client, ConversationQuery};
+use commcenter::client::Client;
+use commcenter::wire::ConversationFilter;
 use commcenter::wire::{Conversation, ConversationPatch, ConversationStatus};
 use commcenter::Id;
 
@@ -58,13 +59,14 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
             customer,
             limit,
         } => {
-            let query = ConversationQuery {
+            let filter = ConversationFilter {
                 status,
                 customer_id: customer,
-                limit: Some(limit),
                 ..Default::default()
             };
-            let page = client.list_conversations(&query).await?;
+            let page = client
+                .list_conversations_page(&filter, Some(limit), None)
+                .await?;
             out.many(&page.items, line)
         }
         Command::Show { id } => out.one(&client.get_conversation(id).await?, line),

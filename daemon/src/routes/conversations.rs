@@ -1,7 +1,6 @@
 //! Conversations.
 
-use commcenter::store::ConversationFilter;
-use commcenter::wire::{ConversationPatch, NewConversation, ReadUpTo};
+use commcenter::wire::{ConversationFilter, ConversationPatch, NewConversation, ReadUpTo};
 
 use super::{create, update, view, Replayable};
 use crate::error::ApiError;
