@@ -161,14 +161,14 @@ impl Settings {
     /// and defaults.
     pub fn resolve(args: Args) -> anyhow::Result<Settings> {
         let file = read_config(args.config.as_deref())?;
-        let file_config = files::FileConfig::of(&file);
         let dirs = directories::ProjectDirs::from("", "", "commcenter");
         let data_dir = args
             .data_dir
-            .or(file.data_dir)
+            .or(file.data_dir.clone())
             .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_owned()))
             .ok_or_else(|| anyhow::anyhow!("no data dir: pass --data-dir"))?;
         let d = Settings::for_data_dir(&data_dir);
+        let files = FilesSettings::resolve(args.files, &file, &data_dir)?;
         Ok(Settings {
             listen: args.listen.or(file.listen).unwrap_or(d.listen),
             demo: args.demo || file.demo.unwrap_or(false),
@@ -194,7 +194,7 @@ impl Settings {
             admin_token: std::env::var("COMMCENTER_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty()),
-            files: FilesSettings::resolve(args.files, &file_config, &data_dir)?,
+            files,
             realtime: RealtimeSettings::resolve(
                 args.ws_allowed_origins.or(file.ws_allowed_origins),
                 args.event_retention_days.or(file.event_retention_days),

@@ -101,43 +101,6 @@ impl fmt::Debug for FileArgs {
     }
 }
 
-/// The file keys of the config file, taken before the rest of it is
-/// consumed (see `Settings::resolve`).
-#[derive(Debug, Clone, Default)]
-pub(super) struct FileConfig {
-    max_upload_bytes: Option<u64>,
-    compress_above_bytes: Option<u64>,
-    image_workers: Option<usize>,
-    file_storage: Option<StorageKind>,
-    files_dir: Option<PathBuf>,
-    s3_bucket: Option<String>,
-    s3_region: Option<String>,
-    s3_endpoint: Option<String>,
-    s3_access_key_id: Option<String>,
-    s3_secret_access_key: Option<String>,
-    s3_prefix: Option<String>,
-    s3_allow_http: Option<bool>,
-}
-
-impl FileConfig {
-    pub(super) fn of(file: &ConfigFile) -> FileConfig {
-        FileConfig {
-            max_upload_bytes: file.max_upload_bytes,
-            compress_above_bytes: file.compress_above_bytes,
-            image_workers: file.image_workers,
-            file_storage: file.file_storage,
-            files_dir: file.files_dir.clone(),
-            s3_bucket: file.s3_bucket.clone(),
-            s3_region: file.s3_region.clone(),
-            s3_endpoint: file.s3_endpoint.clone(),
-            s3_access_key_id: file.s3_access_key_id.clone(),
-            s3_secret_access_key: file.s3_secret_access_key.clone(),
-            s3_prefix: file.s3_prefix.clone(),
-            s3_allow_http: file.s3_allow_http,
-        }
-    }
-}
-
 /// The file settings in force.
 #[derive(Debug, Clone)]
 pub struct FilesSettings {
@@ -169,7 +132,7 @@ impl FilesSettings {
     /// Flags over the config file over defaults.
     pub(super) fn resolve(
         args: FileArgs,
-        file: &FileConfig,
+        file: &ConfigFile,
         data_dir: &Path,
     ) -> anyhow::Result<FilesSettings> {
         let d = FilesSettings::for_data_dir(data_dir);
@@ -209,7 +172,7 @@ impl FilesSettings {
 }
 
 /// The S3 settings; the bucket and both keys are required.
-fn s3_config(args: &FileArgs, file: &FileConfig) -> anyhow::Result<S3Config> {
+fn s3_config(args: &FileArgs, file: &ConfigFile) -> anyhow::Result<S3Config> {
     let required = |flag: Option<&String>, key: Option<&String>, name: &str| {
         flag.or(key)
             .cloned()
@@ -267,7 +230,7 @@ mod tests {
     #[test]
     fn local_storage_spools_uploads_inside_its_root() {
         let resolved =
-            FilesSettings::resolve(FileArgs::default(), &FileConfig::default(), Path::new("/d"))
+            FilesSettings::resolve(FileArgs::default(), &ConfigFile::default(), Path::new("/d"))
                 .unwrap();
         let root = PathBuf::from("/d/files");
         assert_eq!(
@@ -281,7 +244,7 @@ mod tests {
     #[test]
     fn s3_storage_takes_defaults_for_region_and_prefix() {
         let resolved =
-            FilesSettings::resolve(s3_args(), &FileConfig::default(), Path::new("/d")).unwrap();
+            FilesSettings::resolve(s3_args(), &ConfigFile::default(), Path::new("/d")).unwrap();
         let StorageConfig::S3(s3) = resolved.storage else {
             panic!("s3 expected");
         };
@@ -302,7 +265,7 @@ mod tests {
             ..s3_args()
         };
         let error =
-            FilesSettings::resolve(args, &FileConfig::default(), Path::new("/d")).unwrap_err();
+            FilesSettings::resolve(args, &ConfigFile::default(), Path::new("/d")).unwrap_err();
         assert!(error.to_string().contains("--s3-bucket"), "{error}");
     }
 
