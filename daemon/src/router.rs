@@ -206,13 +206,7 @@ pub async fn serve(state: AppState, req: Request) -> Response {
     let method = req.method().clone();
     let (template, response) = match resolve(&method, req.uri().path()) {
         Some((route, template, params)) => {
-            let response = AssertUnwindSafe(dispatch_route(state, route, params, req))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    tracing::error!(%method, path = template, "handler panicked");
-                    ApiError::internal().into_response()
-                });
+            let response = or_internal_error(dispatch_route(state, route, params, req)).await;
             (template, response)
         }
         None => {
@@ -228,6 +222,15 @@ pub async fn serve(state: AppState, req: Request) -> Response {
         "request"
     );
     response
+}
+
+/// The handler's response, or a 500 envelope if it panicked (the panic is
+/// logged by the panic hook; the connection and the daemon go on).
+async fn or_internal_error(handler: impl std::future::Future<Output = Response>) -> Response {
+    AssertUnwindSafe(handler)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| ApiError::internal().into_response())
 }
 
 async fn dispatch_route(
@@ -312,5 +315,32 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WebSocket => ws::connect(ctx, req).await,
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_500_envelope() {
+        let response = or_internal_error(async { panic!("a bug in a handler") }).await;
+        assert_eq!(response.status(), 500);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: commcenter::wire::ErrorBody = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body.error.code, commcenter::wire::ErrorCode::Internal);
+    }
+
+    #[test]
+    fn paths_resolve_to_their_route_with_parameters() {
+        let (route, template, params) =
+            resolve(&Method::GET, "/api/v1/conversations/01ABC/messages").unwrap();
+        assert_eq!(route, Route::ListMessages);
+        assert_eq!(template, "/api/v1/conversations/{id}/messages");
+        assert_eq!(params, ["01ABC"]);
+        assert!(resolve(&Method::DELETE, "/api/v1/conversations").is_none());
+        assert!(resolve(&Method::GET, "/api/v1/nothing").is_none());
     }
 }
