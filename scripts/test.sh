@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Test peers the suite starts itself on 127.0.0.1 (none runs as a service):
-#  - moto's server mode, an S3-compatible object store, for the S3 file backend.
-if ! command -v moto_server >/dev/null 2>&1; then
-  sh files/ci-deps.sh
+# Test peers (see scripts/test-peers.sh); the tests start them themselves,
+# on 127.0.0.1. None runs as a service.
+if ! command -v moto_server >/dev/null 2>&1 || ! command -v st >/dev/null 2>&1; then
+  sh scripts/test-peers.sh
 fi
 
 cargo test --workspace "$@"

@@ -185,7 +185,7 @@ fn operation_json(template: &str, route: Route) -> Value {
     let mut parameters: Vec<Value> = Vec::new();
     if template.contains("{id}") {
         parameters.push(
-            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
+            json!({"name": "id", "in": "path", "required": true, "schema": crate::openapi_schemas::id()}),
         );
     }
     for (name, kind, description) in op.query {

@@ -10,8 +10,12 @@ fn string() -> Value {
 fn nullable(kind: &str) -> Value {
     json!({"type": [kind, "null"]})
 }
-fn id() -> Value {
-    json!({"type": "string", "description": "opaque, time-ordered id"})
+/// What ids look like: 26 characters of Crockford base32 (a ULID). Clients
+/// treat them as opaque; the pattern lets tools generate valid ones.
+pub const ID_PATTERN: &str = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$";
+
+pub fn id() -> Value {
+    json!({"type": "string", "pattern": ID_PATTERN, "description": "opaque, time-ordered id"})
 }
 fn time() -> Value {
     json!({"type": "string", "format": "date-time"})

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The test peers the suite needs besides the Rust toolchain, from PyPI:
+#  - moto's server mode (`moto_server`), an S3-compatible server the S3 file
+#    backend tests start on 127.0.0.1;
+#  - schemathesis (`st`), which fuzzes the daemon's API from its own OpenAPI
+#    document in tests/api_fuzz.rs.
+# Safe to run again.
+set -eu
+sh "$(dirname "$0")/../files/ci-deps.sh"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5'
+if command -v pyenv >/dev/null 2>&1; then
+    pyenv rehash
+fi
+if ! command -v st >/dev/null 2>&1; then
+    echo "test-peers: st (schemathesis) is not on PATH after installing it" >&2
+    exit 1
+fi
