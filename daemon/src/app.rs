@@ -37,7 +37,8 @@ pub const STORE_FILE: &str = "commcenter.redb";
 pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 
 impl AppState {
-    /// Opens the data dir: the store, the bootstrap admin, the demo data.
+    /// Opens the data dir: the store, the bootstrap admin, the demo data, the
+    /// file storage (sweeping blobs no file uses).
     pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| anyhow::anyhow!("data dir {}: {e}", settings.data_dir.display()))?;
@@ -48,6 +49,9 @@ impl AppState {
         }
         let realtime = Hub::new(store.clone(), settings.realtime.clone());
         let files = Files::open(&settings.files).await?;
+        // Before the listener exists, so no upload is in flight: see
+        // `Files::sweep_unused_blobs`.
+        files.sweep_unused_blobs(&store).await;
         let state = AppState {
             realtime,
             files,

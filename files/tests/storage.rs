@@ -4,7 +4,7 @@
 mod common;
 
 use bytes::Bytes;
-use commcenter_files::storage::{BlobStore, ByteRange, PutOutcome};
+use commcenter_files::storage::{BlobStore, ByteRange, PutOutcome, StoredBlob};
 use commcenter_files::{ingest, BlobKey, Declared, FileError, Ingested, Limits};
 use futures_util::TryStreamExt;
 
@@ -158,6 +158,36 @@ mod suite {
         assert!(stored == text, "stored blob differs from the upload");
     }
 
+    pub async fn list_names_every_blob_with_its_size(store: BlobStore) {
+        let (first, first_size) = put_text(&store, b"first blob").await;
+        let (second, _) = store.put_bytes(Bytes::from_static(b"2nd")).await.unwrap();
+        store.health().await.unwrap(); // its probe is not a blob
+        let mut listed = store.list().await.unwrap();
+        listed.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut expected = vec![
+            StoredBlob {
+                key: first,
+                size: first_size,
+            },
+            StoredBlob {
+                key: second,
+                size: 3,
+            },
+        ];
+        expected.sort_by(|a, b| a.key.cmp(&b.key));
+        assert_eq!(listed, expected);
+    }
+
+    pub async fn list_of_an_empty_store_is_empty(store: BlobStore) {
+        assert_eq!(store.list().await.unwrap(), Vec::new());
+    }
+
+    pub async fn a_deleted_blob_is_no_longer_listed(store: BlobStore) {
+        let (key, _) = put_text(&store, b"gone soon").await;
+        store.delete(&key).await.unwrap();
+        assert!(store.list().await.unwrap().is_empty());
+    }
+
     pub async fn a_healthy_store_says_so(store: BlobStore) {
         store.health().await.unwrap();
     }
@@ -192,6 +222,9 @@ macro_rules! backend_suite {
                 an_empty_blob_round_trips,
                 a_large_blob_round_trips,
                 a_healthy_store_says_so,
+                list_names_every_blob_with_its_size,
+                list_of_an_empty_store_is_empty,
+                a_deleted_blob_is_no_longer_listed,
             );
         }
     };
@@ -225,6 +258,39 @@ async fn local_blobs_are_sharded_by_hash_prefix() {
     store.put_bytes(Bytes::new()).await.unwrap();
     let expected = root.path().join("blobs/e3/b0").join(key.as_str());
     assert!(expected.is_file(), "{expected:?}");
+}
+
+#[tokio::test]
+async fn local_list_skips_what_is_not_a_blob_in_its_shard() {
+    let (store, root) = common::local_store().await;
+    let (key, _) = store.put_bytes(Bytes::from_static(b"real")).await.unwrap();
+    let blobs = root.path().join("blobs");
+    let stray_key = BlobKey::of_bytes(b"stray");
+    let strays = [
+        // an upload still being spooled, and a staged blob
+        blobs.join(".uploads").join(stray_key.as_str()),
+        blobs.join(".staging").join(stray_key.as_str()),
+        // a key filed under another key's shard
+        blobs.join("00/00").join(stray_key.as_str()),
+        // names that are not keys
+        blobs
+            .join(&key.as_str()[0..2])
+            .join(&key.as_str()[2..4])
+            .join("notes.txt"),
+        blobs.join("README"),
+    ];
+    for stray in &strays {
+        std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+        std::fs::write(stray, b"stray").unwrap();
+    }
+    let listed: Vec<BlobKey> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.key)
+        .collect();
+    assert_eq!(listed, vec![key]);
 }
 
 #[tokio::test]

@@ -6,11 +6,14 @@
 //! compression; on the image workers) → blobs stored under leases
 //! ([`leases`]) → file record committed by the store → leases released.
 //! Bytes are never held whole in memory, and every CPU-heavy or blocking
-//! step runs off the async runtime's workers.
+//! step runs off the async runtime's workers. A crash between storing a
+//! blob and recording its file leaves an unused blob, which the next start
+//! deletes ([`sweep`]).
 
 mod leases;
 mod prepare;
 pub mod serve;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +25,7 @@ use commcenter_files::Limits;
 
 pub use leases::BlobLeases;
 pub use prepare::Prepared;
+pub use sweep::Swept;
 
 use crate::settings::FilesSettings;
 

@@ -16,7 +16,7 @@ use tempfile::NamedTempFile;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use super::{BlobRead, ByteRange, PutOutcome};
+use super::{BlobRead, ByteRange, PutOutcome, StoredBlob};
 use crate::{BlobKey, FileError};
 
 /// Chunk size of blob reads.
@@ -94,10 +94,30 @@ impl LocalBlobs {
         }
     }
 
+    pub(super) async fn list(&self) -> Result<Vec<StoredBlob>, FileError> {
+        let store = self.clone();
+        Ok(tokio::task::spawn_blocking(move || store.list_blocking()).await??)
+    }
+
     pub(super) async fn health(&self) -> Result<(), FileError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.probe()).await??;
         Ok(())
+    }
+
+    /// Walks `<root>/<ab>/<cd>/<key>`. Only paths that fit that layout count:
+    /// the staging and upload dirs (dot names), stray files and a key in the
+    /// wrong shard are skipped, so every listed blob is one `delete` removes.
+    fn list_blocking(&self) -> io::Result<Vec<StoredBlob>> {
+        let mut blobs = Vec::new();
+        for first in shard_dirs(&self.root)? {
+            for second in shard_dirs(&first)? {
+                let in_place =
+                    |blob: &StoredBlob| self.path_of(&blob.key) == second.join(blob.key.as_str());
+                blobs.extend(blobs_in(&second)?.into_iter().filter(in_place));
+            }
+        }
+        Ok(blobs)
     }
 
     fn put_blocking(&self, key: &BlobKey, source: &Path) -> io::Result<PutOutcome> {
@@ -153,6 +173,43 @@ impl LocalBlobs {
     fn staging_dir(&self) -> PathBuf {
         self.root.join(STAGING_DIR)
     }
+}
+
+/// The subdirectories of `dir` named like a shard (two lower-case hex digits).
+fn shard_dirs(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut shards = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let is_shard = name.to_str().is_some_and(|n| {
+            n.len() == 2
+                && n.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        });
+        if is_shard && entry.file_type()?.is_dir() {
+            shards.push(entry.path());
+        }
+    }
+    Ok(shards)
+}
+
+/// The blobs in one shard directory: regular files named by a blob key.
+fn blobs_in(shard: &Path) -> io::Result<Vec<StoredBlob>> {
+    let mut blobs = Vec::new();
+    for entry in fs::read_dir(shard)? {
+        let entry = entry?;
+        let Some(key) = entry.file_name().to_str().and_then(BlobKey::parse) else {
+            continue;
+        };
+        let metadata = entry.metadata()?;
+        if metadata.is_file() {
+            blobs.push(StoredBlob {
+                key,
+                size: metadata.len(),
+            });
+        }
+    }
+    Ok(blobs)
 }
 
 /// Creates `dir` and any missing parents, fsyncing each parent that gained an entry so

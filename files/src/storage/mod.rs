@@ -46,6 +46,14 @@ pub enum PutOutcome {
     AlreadyPresent,
 }
 
+/// A blob found by [`BlobStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub key: BlobKey,
+    /// Bytes.
+    pub size: u64,
+}
+
 /// An open blob, ready to stream.
 pub struct BlobRead {
     /// Size of the whole blob in bytes (for `Content-Length` or `Content-Range`).
@@ -130,6 +138,20 @@ impl BlobStore {
         match self {
             Self::Local(local) => local.delete(key).await,
             Self::S3(s3) => s3.delete(key).await,
+        }
+    }
+
+    /// Every blob in the store, in no particular order. Anything that is not
+    /// named like a blob (the local staging dir, the health probe, foreign
+    /// objects under the prefix) is left out.
+    ///
+    /// Collected into memory: about 100 bytes a blob, so a million blobs take
+    /// ~100 MB. Fine for the stores this daemon serves; a stream would be the
+    /// next step for bigger ones.
+    pub async fn list(&self) -> Result<Vec<StoredBlob>, FileError> {
+        match self {
+            Self::Local(local) => local.list().await,
+            Self::S3(s3) => s3.list().await,
         }
     }
 

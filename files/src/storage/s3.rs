@@ -10,12 +10,12 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjectPath;
 use object_store::{
-    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload,
-    RetryConfig,
+    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt,
+    PutPayload, RetryConfig,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{BlobRead, ByteRange, PutOutcome};
+use super::{BlobRead, ByteRange, PutOutcome, StoredBlob};
 use crate::{BlobKey, FileError};
 
 /// Objects up to this size go up in one request; larger ones as a multipart upload of
@@ -186,6 +186,35 @@ impl S3Blobs {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(other) => Err(FileError::storage(other)),
         }
+    }
+
+    pub(super) async fn list(&self) -> Result<Vec<StoredBlob>, FileError> {
+        let prefix = ObjectPath::from(self.prefix.as_str());
+        let objects: Vec<ObjectMeta> = self
+            .bucket
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(FileError::storage)?;
+        Ok(objects
+            .into_iter()
+            .filter_map(|o| self.blob_at(o))
+            .collect())
+    }
+
+    /// The blob an object is, if it lies directly under the prefix and is
+    /// named by a blob key.
+    fn blob_at(&self, object: ObjectMeta) -> Option<StoredBlob> {
+        let location = object.location.as_ref();
+        let name = match self.prefix.as_str() {
+            "" => location,
+            prefix => location.strip_prefix(prefix)?.strip_prefix('/')?,
+        };
+        let key = BlobKey::parse(name)?;
+        Some(StoredBlob {
+            key,
+            size: object.size,
+        })
     }
 
     pub(super) async fn health(&self) -> Result<(), FileError> {
