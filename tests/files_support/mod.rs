@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // not every helper is used by every backend
 
+#[path = "../../files/tests/common/craft.rs"]
+mod craft;
 #[path = "../../files/tests/common/photo.rs"]
 pub mod photo;
 
@@ -24,6 +26,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{ImageEncoder, RgbImage};
 
 use crate::common::TestDaemon;
+#[allow(unused_imports)] // each test binary uses some of them
+pub use craft::{bomb_png, multipart_body};
 
 /// Which blob store the daemon under test uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,23 +181,6 @@ pub fn header<'r>(response: &'r RawResponse, name: &str) -> &'r str {
         .unwrap_or("")
 }
 
-pub fn multipart_body(parts: &[(&str, &str, &str, &[u8])]) -> (Vec<u8>, String) {
-    let boundary = "----commcenter-files-test-7MA4YWxkTrZu0gW".to_owned();
-    let mut body = Vec::new();
-    for (field, file_name, content_type, bytes) in parts {
-        write!(
-            body,
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
-             Content-Type: {content_type}\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    write!(body, "--{boundary}--\r\n").unwrap();
-    (body, boundary)
-}
-
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -242,46 +229,6 @@ fn exif_orientation(value: u16) -> Vec<u8> {
     exif.extend_from_slice(&value.to_be_bytes());
     exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
     exif
-}
-
-/// A PNG whose header claims `width`×`height` pixels, with almost no data behind it.
-pub fn bomb_png(width: u32, height: u32) -> Vec<u8> {
-    let mut header = width.to_be_bytes().to_vec();
-    header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png_chunk(&mut png, b"IHDR", &header);
-    png_chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    png_chunk(&mut png, b"IEND", &[]);
-    png
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 // --- S3 on moto ------------------------------------------------------------

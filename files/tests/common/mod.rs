@@ -3,7 +3,11 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod craft;
 pub mod photo;
+
+#[allow(unused_imports)] // each test binary uses some of them
+pub use craft::multipart_body;
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -72,25 +76,6 @@ pub fn entries(dir: &Path) -> Vec<String> {
                 .into_owned()
         })
         .collect()
-}
-
-/// A `multipart/form-data` body with one part per `(field, file name, content type,
-/// bytes)`, and its boundary.
-pub fn multipart_body(parts: &[(&str, &str, &str, &[u8])]) -> (Vec<u8>, String) {
-    let boundary = "----commcenter-test-boundary-7MA4YWxkTrZu0gW".to_owned();
-    let mut body = Vec::new();
-    for (field, file_name, content_type, bytes) in parts {
-        write!(
-            body,
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
-             Content-Type: {content_type}\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    write!(body, "--{boundary}--\r\n").unwrap();
-    (body, boundary)
 }
 
 /// A store on local disk in a fresh temp dir (kept alive by the returned guard).
