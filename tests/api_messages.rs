@@ -7,31 +7,10 @@ use commcenter::wire::{
     Channel, Direction, Location, Message, MessageStatus, NewMessage, Receipts,
 };
 use commcenter::Id;
-use common::{create_project, open_conversation, post, send_text, text, Actor, TestDaemon};
+use common::{create_project, post, send_text, text, Chat, TestDaemon};
 use serde_json::json;
 
-/// A daemon with an agent and a customer who share a conversation.
-struct Chat {
-    daemon: TestDaemon,
-    agent: Actor,
-    ann: Actor,
-    conversation: Id,
-}
-
 impl Chat {
-    async fn start() -> Chat {
-        let daemon = TestDaemon::start().await;
-        let agent = daemon.agent("Bob Agent").await;
-        let ann = daemon.customer("Ann Customer").await;
-        let conversation = open_conversation(&agent.client, ann.id()).await.id;
-        Chat {
-            daemon,
-            agent,
-            ann,
-            conversation,
-        }
-    }
-
     fn messages_path(&self) -> String {
         format!("/api/v1/conversations/{}/messages", self.conversation)
     }

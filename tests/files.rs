@@ -4,6 +4,7 @@
 //! disk storage and on S3 (a moto server on 127.0.0.1, started here).
 
 mod common;
+#[macro_use]
 mod files_support;
 
 use std::time::{Duration, Instant};
@@ -16,24 +17,6 @@ use files_support::photo::photo_like;
 use files_support::*;
 use image::{DynamicImage, Rgb, RgbImage};
 use sha2::{Digest, Sha256};
-
-/// Runs each listed `async fn name(backend: Backend)` as a test per backend.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod local {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::Backend::Local).await
-            })*
-        }
-        mod s3 {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::Backend::S3).await
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     every_allowed_type_round_trips_byte_exact,

@@ -4,30 +4,13 @@
 //! gone after the next start, and every file keeps its bytes.
 
 mod common;
+#[macro_use]
 mod files_support;
 
 use bytes::Bytes;
 use commcenter_files::storage::BlobStore;
 use common::{get, TestDaemon};
 use files_support::*;
-
-/// Runs each listed `async fn name(backend: Backend)` as a test per backend.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod local {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::Backend::Local).await
-            })*
-        }
-        mod s3 {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::Backend::S3).await
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     a_blob_no_file_uses_is_deleted_at_start,

@@ -7,33 +7,12 @@ mod common;
 use commcenter::client::{Client, RawResponse};
 use commcenter::wire::{ErrorCode, Message};
 use commcenter::Id;
-use common::{create_project, error_of, open_conversation, request, Actor, TestDaemon};
+use common::{create_project, error_of, open_conversation, request, Chat};
 use futures_util::future::join_all;
 use http::Method;
 use serde_json::{json, Value};
 
-/// A daemon with an agent and a customer who share a conversation.
-struct Chat {
-    daemon: TestDaemon,
-    agent: Actor,
-    ann: Actor,
-    conversation: Id,
-}
-
 impl Chat {
-    async fn start() -> Chat {
-        let daemon = TestDaemon::start().await;
-        let agent = daemon.agent("Bob Agent").await;
-        let ann = daemon.customer("Ann Customer").await;
-        let conversation = open_conversation(&agent.client, ann.id()).await.id;
-        Chat {
-            daemon,
-            agent,
-            ann,
-            conversation,
-        }
-    }
-
     /// Sends `body` as a message in `conversation` with `key`.
     async fn send(&self, by: &Client, conversation: Id, body: Value, key: &str) -> RawResponse {
         let path = format!("/api/v1/conversations/{conversation}/messages");

@@ -14,6 +14,8 @@
 //!
 //! Run: `cargo bench -p commcenterd --bench files`.
 
+#[path = "../../files/tests/common/craft.rs"]
+mod craft;
 #[path = "../../files/tests/common/photo.rs"]
 mod photo;
 mod support;
@@ -28,8 +30,7 @@ use commcenter::wire::{BatchUpload, FileMeta};
 use commcenter_files::images::{self, ImagePolicy};
 use commcenter_files::FileKind;
 use http::Method;
-use image::codecs::jpeg::JpegEncoder;
-use image::{ImageEncoder, RgbImage};
+use image::RgbImage;
 use support::{status_kib, Daemon};
 
 const MIB: usize = 1024 * 1024;
@@ -79,16 +80,7 @@ fn video_bytes(size: usize) -> Vec<u8> {
 }
 
 fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .expect("encode JPEG");
-    out
+    craft::jpeg(image, quality, None)
 }
 
 /// `base` with `n` after the end marker: other bytes (no dedupe), same image.

@@ -10,11 +10,10 @@ use std::time::{Duration, Instant};
 
 use commcenter_files::images::{self, ImagePolicy, ImageWorkers};
 use commcenter_files::{BlobKey, FileError, FileKind};
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
 
-use common::craft::bomb_png;
+use common::craft::{bomb_png, exif_orientation, jpeg};
 use common::{fixture_path, photo::photo_like};
 
 const RED: Rgb<u8> = Rgb([220, 20, 20]);
@@ -27,30 +26,8 @@ fn policy() -> ImagePolicy {
     ImagePolicy::default()
 }
 
-/// A TIFF-structured EXIF block holding only an orientation tag.
-fn exif_orientation(value: u16) -> Vec<u8> {
-    let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
-    exif.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]); // tag, SHORT, count 1
-    exif.extend_from_slice(&value.to_be_bytes());
-    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // padding, no next IFD
-    exif
-}
-
 fn write_jpeg(path: &Path, image: &RgbImage, quality: u8, orientation: Option<u16>) -> PathBuf {
-    let mut out = Vec::new();
-    let mut encoder = JpegEncoder::new_with_quality(&mut out, quality);
-    if let Some(value) = orientation {
-        encoder.set_exif_metadata(exif_orientation(value)).unwrap();
-    }
-    encoder
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
-    std::fs::write(path, out).unwrap();
+    std::fs::write(path, jpeg(image, quality, orientation)).unwrap();
     path.to_path_buf()
 }
 

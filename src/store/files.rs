@@ -42,7 +42,7 @@ pub struct BlobRef {
 /// What the daemon stored for one upload, to be recorded by
 /// [`Tx::create_files`]. Sizes are bytes; `sha256` and `size` describe the
 /// stored bytes (after compression, when `compressed`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewFile {
     pub name: String,
     pub content_type: String,
@@ -63,35 +63,31 @@ pub struct StoredFile {
     pub thumbnail: Option<BlobRef>,
 }
 
+/// A file as stored: what was uploaded, by whom and when. `file` is
+/// flattened, so the record is one flat JSON object.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct FileRecord {
     pub id: Id,
-    pub name: String,
-    pub content_type: String,
-    pub size: u64,
-    pub sha256: String,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub compressed: bool,
-    pub original_size: Option<u64>,
-    pub thumbnail: Option<BlobRef>,
+    #[serde(flatten)]
+    pub file: NewFile,
     pub uploaded_by: Id,
     pub created_at: Timestamp,
 }
 
 impl FileRecord {
     fn to_wire(&self) -> FileMeta {
+        let f = &self.file;
         FileMeta {
             id: self.id,
-            name: self.name.clone(),
-            content_type: self.content_type.clone(),
-            size: self.size,
-            sha256: self.sha256.clone(),
-            width: self.width,
-            height: self.height,
-            compressed: self.compressed,
-            original_size: self.original_size,
-            thumbnail: self.thumbnail.is_some(),
+            name: f.name.clone(),
+            content_type: f.content_type.clone(),
+            size: f.size,
+            sha256: f.sha256.clone(),
+            width: f.width,
+            height: f.height,
+            compressed: f.compressed,
+            original_size: f.original_size,
+            thumbnail: f.thumbnail.is_some(),
             uploaded_by: self.uploaded_by,
             created_at: self.created_at,
         }
@@ -99,8 +95,8 @@ impl FileRecord {
 
     /// Every blob this file uses: its bytes and its thumbnail.
     fn blobs(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.sha256.as_str())
-            .chain(self.thumbnail.iter().map(|t| t.sha256.as_str()))
+        std::iter::once(self.file.sha256.as_str())
+            .chain(self.file.thumbnail.iter().map(|t| t.sha256.as_str()))
     }
 }
 
@@ -159,7 +155,7 @@ impl View {
         let file = self.readable_file(caller, id)?;
         Ok(StoredFile {
             meta: file.to_wire(),
-            thumbnail: file.thumbnail,
+            thumbnail: file.file.thumbnail,
         })
     }
 
@@ -197,15 +193,7 @@ impl Tx<'_> {
     fn new_file_record(&mut self, caller: &Caller, new: NewFile) -> FileRecord {
         FileRecord {
             id: self.new_id(),
-            name: new.name,
-            content_type: new.content_type,
-            size: new.size,
-            sha256: new.sha256,
-            width: new.width,
-            height: new.height,
-            compressed: new.compressed,
-            original_size: new.original_size,
-            thumbnail: new.thumbnail,
+            file: new,
             uploaded_by: caller.user_id,
             created_at: self.now,
         }

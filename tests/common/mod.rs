@@ -326,3 +326,26 @@ pub async fn events_seen_by(store: &Store, caller: Caller, since: u64) -> Vec<St
 pub fn frame(event: &StoredEvent) -> Value {
     serde_json::from_str(&event.frame).expect("frame is JSON")
 }
+
+/// A daemon with an agent and a customer who share a conversation.
+pub struct Chat {
+    pub daemon: TestDaemon,
+    pub agent: Actor,
+    pub ann: Actor,
+    pub conversation: Id,
+}
+
+impl Chat {
+    pub async fn start() -> Chat {
+        let daemon = TestDaemon::start().await;
+        let agent = daemon.agent("Bob Agent").await;
+        let ann = daemon.customer("Ann Customer").await;
+        let conversation = open_conversation(&agent.client, ann.id()).await.id;
+        Chat {
+            daemon,
+            agent,
+            ann,
+            conversation,
+        }
+    }
+}

@@ -9,6 +9,24 @@ mod craft;
 #[path = "../../files/tests/common/photo.rs"]
 pub mod photo;
 
+/// Runs each listed `async fn name(backend: Backend)` as a test per backend.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod local {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Local).await
+            })*
+        }
+        mod s3 {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::S3).await
+            })*
+        }
+    };
+}
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -22,12 +40,10 @@ use commcenter::Id;
 use commcenter_files::storage::{S3Config, StorageConfig};
 use commcenterd::Settings;
 use http::Method;
-use image::codecs::jpeg::JpegEncoder;
-use image::{ImageEncoder, RgbImage};
 
 use crate::common::TestDaemon;
 #[allow(unused_imports)] // each test binary uses some of them
-pub use craft::{bomb_png, multipart_body};
+pub use craft::{bomb_png, jpeg, multipart_body};
 
 /// Which blob store the daemon under test uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,33 +219,6 @@ pub fn fixture(name: &str) -> Vec<u8> {
 
 /// EXIF orientation "rotate 90° clockwise to display".
 pub const ROTATE_90: u16 = 6;
-
-/// A JPEG of `image` at `quality`, with an EXIF orientation tag if given.
-pub fn jpeg(image: &RgbImage, quality: u8, orientation: Option<u16>) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = JpegEncoder::new_with_quality(&mut out, quality);
-    if let Some(value) = orientation {
-        encoder.set_exif_metadata(exif_orientation(value)).unwrap();
-    }
-    encoder
-        .write_image(
-            image.as_raw(),
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
-    out
-}
-
-/// A TIFF-structured EXIF block holding only an orientation tag.
-fn exif_orientation(value: u16) -> Vec<u8> {
-    let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
-    exif.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
-    exif.extend_from_slice(&value.to_be_bytes());
-    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-    exif
-}
 
 // --- S3 on moto ------------------------------------------------------------
 

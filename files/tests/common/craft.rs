@@ -1,8 +1,12 @@
-//! Bytes the tests craft by hand: multipart bodies and hostile images.
+//! Bytes the tests craft by hand: multipart bodies, hostile images, and
+//! JPEGs with an EXIF orientation.
 //! Shared by the files crate's tests and the daemon's (through `#[path]`).
 #![allow(dead_code)]
 
 use std::io::Write;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::{ImageEncoder, RgbImage};
 
 /// A `multipart/form-data` body with one part per `(field, file name, content type,
 /// bytes)`, and its boundary.
@@ -61,4 +65,31 @@ fn crc32(bytes: &[u8]) -> u32 {
         }
     }
     !crc
+}
+
+/// A JPEG of `image` at `quality`, with an EXIF orientation tag if given.
+pub fn jpeg(image: &RgbImage, quality: u8, orientation: Option<u16>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = JpegEncoder::new_with_quality(&mut out, quality);
+    if let Some(value) = orientation {
+        encoder.set_exif_metadata(exif_orientation(value)).unwrap();
+    }
+    encoder
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+/// A TIFF-structured EXIF block holding only an orientation tag.
+pub fn exif_orientation(value: u16) -> Vec<u8> {
+    let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    exif.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
+    exif.extend_from_slice(&value.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    exif
 }
