@@ -7,8 +7,6 @@ mod error;
 pub mod files;
 mod http;
 pub mod openapi;
-mod openapi_files;
-mod openapi_schemas;
 pub mod realtime;
 mod router;
 mod routes;

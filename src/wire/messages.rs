@@ -1,11 +1,12 @@
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::FileMeta;
 use crate::{Id, Timestamp};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     InApp,
@@ -32,7 +33,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Sent by a customer or crew member.
@@ -42,7 +43,9 @@ pub enum Direction {
 }
 
 /// Ordered: a receipt only ever moves a message forward (`Sent` < `Delivered` < `Read`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     Queued,
@@ -52,19 +55,29 @@ pub enum MessageStatus {
     Failed,
 }
 
+/// The longest message body, in characters (Unicode scalar values).
+pub const MAX_BODY_CHARS: usize = 32_000;
+/// The longest subject, in characters (as for an e-mail header line).
+pub const MAX_SUBJECT_CHARS: usize = 998;
+/// The most files one message may carry.
+pub const MAX_ATTACHMENTS: usize = 20;
+
 /// Where a message was sent from: degrees WGS 84, accuracy in metres.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    #[schemars(range(min = -90, max = 90))]
     pub lat: f64,
+    #[schemars(range(min = -180, max = 180))]
     pub lon: f64,
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub accuracy_m: Option<f64>,
     #[serde(default)]
     pub recorded_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Message {
     pub id: Id,
     pub conversation_id: Id,
@@ -87,16 +100,19 @@ pub struct Message {
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_BODY_CHARS))]
     pub body: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_SUBJECT_CHARS))]
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_ATTACHMENTS))]
     pub attachments: Option<Vec<Id>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<Id>,
@@ -108,7 +124,7 @@ pub struct NewMessage {
     pub private: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptState {
     Delivered,
@@ -116,14 +132,14 @@ pub enum ReceiptState {
 }
 
 /// `GET /api/v1/messages/{id}/receipts` and the answer to delivered/read.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Receipts {
     pub message_id: Id,
     pub status: MessageStatus,
     pub recipients: Vec<RecipientReceipt>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RecipientReceipt {
     pub user_id: Id,
     pub delivered_at: Option<Timestamp>,
