@@ -70,6 +70,27 @@ pub struct Health {
     pub status: String,
 }
 
+/// Deserializes an optional whole number written either way JSON allows
+/// (`30` or `30.0`): JSON has one number type, and JSON Schema's `integer`,
+/// which the API's document uses, admits both spellings.
+pub fn optional_whole_number<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let Some(number) = Option::<f64>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number) {
+        // In range and whole, so the conversion is exact.
+        Ok(Some(number as u32))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "invalid value: {number}, expected a whole number from 0 to {}",
+            u32::MAX
+        )))
+    }
+}
+
 /// Deserializes a field that distinguishes "absent" (outer `None`, via
 /// `#[serde(default)]`) from "null" (`Some(None)`), for PATCH bodies where
 /// null clears a value.

@@ -81,7 +81,11 @@ pub const MAX_TOKEN_DAYS: u32 = 3_650;
 pub struct NewToken {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::optional_whole_number",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(range(min = 1, max = MAX_TOKEN_DAYS))]
     pub expires_in_days: Option<u32>,
 }
@@ -105,4 +109,34 @@ pub struct TokenInfo {
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(json: &str) -> Option<u32> {
+        serde_json::from_str::<NewToken>(json)
+            .unwrap()
+            .expires_in_days
+    }
+
+    #[test]
+    fn a_token_lifetime_is_a_whole_number_however_written() {
+        assert_eq!(days(r#"{"expires_in_days": 30}"#), Some(30));
+        assert_eq!(days(r#"{"expires_in_days": 30.0}"#), Some(30));
+        assert_eq!(days(r#"{"expires_in_days": null}"#), None);
+        assert_eq!(days("{}"), None);
+    }
+
+    #[test]
+    fn a_token_lifetime_that_is_not_a_whole_u32_is_refused() {
+        for json in [
+            r#"{"expires_in_days": 30.5}"#,
+            r#"{"expires_in_days": -1}"#,
+            r#"{"expires_in_days": 1e10}"#,
+        ] {
+            assert!(serde_json::from_str::<NewToken>(json).is_err(), "{json}");
+        }
+    }
 }

@@ -29,7 +29,7 @@ fn single_upload_body() -> Value {
         "description": "The file, as a multipart part named `file`, or as the raw body with its Content-Type and ?name=. The type is decided from the bytes; a declared type or name that contradicts them is 415. Larger than the limit (default 25 MiB) is 413.",
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"], "properties": {"file": binary()}}
+                "schema": {"type": "object", "required": ["file"], "properties": {"file": binary()}, "additionalProperties": false}
             },
             "*/*": {"schema": binary()}
         }
@@ -42,7 +42,7 @@ fn batch_upload_body() -> Value {
         "description": "Any number of parts named `files`; each is checked like a single upload, and one bad file does not fail the others.",
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"files": {"type": "array", "items": binary()}}}
+                "schema": {"type": "object", "properties": {"files": {"type": "array", "items": binary()}}, "additionalProperties": false}
             }
         }
     })
