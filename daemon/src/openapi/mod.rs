@@ -16,7 +16,7 @@ use commcenter::Id;
 use serde_json::{json, Map, Value};
 
 use crate::router::{Route, ROUTES};
-use operations::operation;
+use operations::{operation, Op};
 use schemas::Components;
 
 /// The document, built once.
@@ -62,35 +62,12 @@ fn websocket_frames(components: &mut Components) {
 
 fn operation_json(template: &str, route: Route, components: &mut Components) -> Value {
     let op = operation(route, components);
-    let mut parameters: Vec<Value> = Vec::new();
-    if template.contains("{id}") {
-        parameters.push(
-            json!({"name": "id", "in": "path", "required": true, "schema": components.request::<Id>()}),
-        );
-    }
-    for param in op.query {
-        parameters.push(json!({"name": param.name, "in": "query", "required": false, "description": param.description, "schema": param.schema}));
-    }
-    if op.creates {
-        parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "description": "1 to 255 visible ASCII characters; a repeat within 24 h returns the first answer, a different body with the same key is 409", "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"}}));
-    }
     let error = components.response::<ErrorBody>();
-    let (status, body) = op.response;
-    let mut success = json!({"description": "success"});
-    if let Some(body) = body {
-        success["content"] = json!({"application/json": {"schema": body}});
-    }
-    let mut responses = Map::new();
-    responses.insert(status.to_string(), success);
-    responses.insert(
-        "default".into(),
-        json!({"description": "error", "content": {"application/json": {"schema": error}}}),
-    );
     let mut out = json!({
         "summary": op.summary,
         "description": format!("Who: {}.", op.roles),
-        "parameters": parameters,
-        "responses": responses,
+        "parameters": parameters(template, &op, components),
+        "responses": responses(op.response, &error),
     });
     if matches!(route, Route::Healthz | Route::Readyz | Route::OpenApi) {
         out["security"] = json!([]);
@@ -101,6 +78,39 @@ fn operation_json(template: &str, route: Route, components: &mut Components) -> 
     }
     files::adjust(route, &mut out, &error);
     out
+}
+
+/// The path id, the query parameters and `Idempotency-Key`.
+fn parameters(template: &str, op: &Op, components: &mut Components) -> Vec<Value> {
+    let mut parameters = Vec::new();
+    if template.contains("{id}") {
+        parameters.push(
+            json!({"name": "id", "in": "path", "required": true, "schema": components.request::<Id>()}),
+        );
+    }
+    for param in &op.query {
+        parameters.push(json!({"name": param.name, "in": "query", "required": false, "description": param.description, "schema": param.schema}));
+    }
+    if op.creates {
+        // As `routes::idempotency_key` reads it.
+        parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "description": "1 to 255 visible ASCII characters; a repeat within 24 h returns the first answer, a different body with the same key is 409", "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"}}));
+    }
+    parameters
+}
+
+/// The success answer and the error body of any other.
+fn responses((status, body): (u16, Option<Value>), error: &Value) -> Map<String, Value> {
+    let mut success = json!({"description": "success"});
+    if let Some(body) = body {
+        success["content"] = json!({"application/json": {"schema": body}});
+    }
+    let mut responses = Map::new();
+    responses.insert(status.to_string(), success);
+    responses.insert(
+        "default".into(),
+        json!({"description": "error", "content": {"application/json": {"schema": error}}}),
+    );
+    responses
 }
 
 #[cfg(test)]
