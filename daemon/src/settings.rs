@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, env = "COMMCENTER_DEMO")]
     pub demo: bool,
 
-    /// Most connections served at once; more wait to be accepted [default: 1024]
+    /// Most connections served at once; more wait to be accepted [default: 10000]
     #[arg(long, env = "COMMCENTER_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<usize>,
 
@@ -136,6 +136,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     pub realtime: RealtimeSettings,
     pub files: FilesSettings,
+    /// What each client may hold at once (see `limits`).
+    pub limits: crate::limits::ClientLimits,
 }
 
 impl Settings {
@@ -145,7 +147,7 @@ impl Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: data_dir.to_owned(),
             demo: false,
-            max_connections: 1024,
+            max_connections: 10_000,
             header_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(10),
             json_limit_bytes: 1024 * 1024,
@@ -154,6 +156,7 @@ impl Settings {
             admin_token: None,
             realtime: RealtimeSettings::default(),
             files: FilesSettings::for_data_dir(data_dir),
+            limits: crate::limits::ClientLimits::default(),
         }
     }
 
@@ -199,6 +202,7 @@ impl Settings {
                 args.ws_allowed_origins.or(file.ws_allowed_origins),
                 args.event_retention_days.or(file.event_retention_days),
             ),
+            limits: d.limits,
             data_dir,
         })
     }

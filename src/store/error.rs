@@ -28,7 +28,7 @@ pub enum StoreError {
         field: Option<&'static str>,
     },
     #[error("storage error: {0}")]
-    Storage(#[from] redb::Error),
+    Storage(redb::Error),
     #[error("corrupt record: {0}")]
     Corrupt(String),
     #[error(
@@ -37,6 +37,10 @@ pub enum StoreError {
     NewerSchema { found: u64, supported: u64 },
     #[error("the store is closed")]
     Closed,
+    /// The store cannot be written (or, while it is being reopened, read):
+    /// a full disk or another I/O failure. Clients see 503 and may retry.
+    #[error("the store is unavailable: {0}; try again later")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -85,7 +89,7 @@ impl StoreError {
             StoreError::BadRequest { .. } => ErrorCode::BadRequest,
             StoreError::Invalid { .. } => ErrorCode::Unprocessable,
             StoreError::Conflict { .. } => ErrorCode::Conflict,
-            StoreError::Closed => ErrorCode::Unavailable,
+            StoreError::Closed | StoreError::Unavailable(_) => ErrorCode::Unavailable,
             _ => ErrorCode::Internal,
         }
     }
@@ -102,11 +106,33 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether this is a failure of the storage itself (I/O, a full disk),
+    /// after which redb wants the database closed and reopened.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    /// I/O failures become [`StoreError::Unavailable`]: they say nothing
+    /// about the request and pass when the disk does.
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Io(io) => StoreError::Unavailable(io.to_string()),
+            redb::Error::PreviousIo | redb::Error::DatabaseClosed => {
+                StoreError::Unavailable("the store is recovering from an I/O error".into())
+            }
+            other => StoreError::Storage(other),
+        }
+    }
+}
+
 macro_rules! from_redb {
     ($($error:ty),*) => {$(
         impl From<$error> for StoreError {
             fn from(e: $error) -> Self {
-                StoreError::Storage(e.into())
+                redb::Error::from(e).into()
             }
         }
     )*};

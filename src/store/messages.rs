@@ -411,6 +411,8 @@ fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Resul
             format!("subject must be at most {MAX_SUBJECT_CHARS} characters"),
         ));
     }
+    check_no_control_chars("body", body)?;
+    check_no_control_chars("subject", subject.unwrap_or(""))?;
     if attachments.len() > MAX_ATTACHMENTS {
         return Err(StoreError::invalid(
             "attachments",
@@ -420,7 +422,30 @@ fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Resul
     Ok(())
 }
 
-/// Coordinates in range, accuracy not negative; `recorded_at` defaults to now.
+/// Text may hold tabs and line breaks but no other control character: a NUL
+/// (`\u0000`) or an escape sequence has no place in a message, cannot go by
+/// SMS or email, and could rewrite a staff member's terminal.
+fn check_no_control_chars(field: &'static str, text: &str) -> Result<(), StoreError> {
+    match text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        Some(c) => Err(StoreError::invalid(
+            field,
+            format!(
+                "{field} must not contain the control character U+{:04X}",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The largest `accuracy_m` taken: 100 km, coarser than any cell-tower fix.
+const MAX_ACCURACY_M: f64 = 100_000.0;
+
+/// Coordinates in range, accuracy from 0 to [`MAX_ACCURACY_M`];
+/// `recorded_at` defaults to now.
 fn valid_location(mut l: Location, now: crate::Timestamp) -> Result<Location, StoreError> {
     if !l.lat.is_finite() || !(-90.0..=90.0).contains(&l.lat) {
         return Err(StoreError::invalid(
@@ -434,10 +459,12 @@ fn valid_location(mut l: Location, now: crate::Timestamp) -> Result<Location, St
             "lon must be between -180 and 180",
         ));
     }
-    if l.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+    if l.accuracy_m
+        .is_some_and(|a| !(0.0..=MAX_ACCURACY_M).contains(&a))
+    {
         return Err(StoreError::invalid(
             "location.accuracy_m",
-            "accuracy_m must be a positive number of metres",
+            "accuracy_m must be a number of metres from 0 to 100000",
         ));
     }
     l.recorded_at.get_or_insert(now);

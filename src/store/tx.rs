@@ -229,6 +229,14 @@ pub(super) fn initialise(db: &Database) -> Result<(String, u64), StoreError> {
     Ok((epoch, last_seq))
 }
 
+/// The last committed `seq`, read from a reopened database.
+pub(super) fn read_last_seq(db: &Database) -> Result<u64, StoreError> {
+    use redb::ReadableDatabase;
+    let txn = db.begin_read()?;
+    let meta = txn.open_table(META)?;
+    Ok(meta_u64(&meta, "last_seq")?.unwrap_or(0))
+}
+
 impl super::Store {
     /// Test support: overwrites the schema version stored in the store file
     /// at `path`, which no daemon may have open, so that tests can check how

@@ -13,7 +13,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use http::request::Parts;
 use http::HeaderMap;
 use http_body_util::{BodyDataStream, BodyExt};
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Body as _;
 use tokio::task::JoinHandle;
 
 use super::{idempotency_key, view};
@@ -21,6 +21,7 @@ use crate::error::{file_error_code, ApiError};
 use crate::files::serve::{self, Download};
 use crate::files::{Files, Prepared};
 use crate::http::{json_bytes, Query, Request, Response};
+use crate::limits::TimedBody;
 use crate::router::Ctx;
 
 /// Most files in one batch; later parts are refused one by one.
@@ -177,10 +178,14 @@ async fn receive_one(
     files: &Files,
     head: &Parts,
     query: &Query,
-    body: &mut Incoming,
+    body: &mut TimedBody,
 ) -> Result<Ingested, FileError> {
     let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     if let Some(boundary) = content_type.filter(|ct| is_multipart(ct)) {
+        let limit = files.limits().max_file_size;
+        if declared_length(&head.headers).is_some_and(|l| l > limit.saturating_add(PART_OVERHEAD)) {
+            return Err(FileError::TooLarge { limit });
+        }
         let boundary = multipart::boundary(boundary)?;
         return receive_single_part(files, boundary, body).await;
     }
@@ -197,7 +202,7 @@ async fn receive_one(
 async fn receive_single_part(
     files: &Files,
     boundary: String,
-    body: &mut Incoming,
+    body: &mut TimedBody,
 ) -> Result<Ingested, FileError> {
     let limit = files.limits().max_file_size.saturating_add(PART_OVERHEAD);
     let mut parts = MultipartUpload::new(BodyDataStream::new(body), boundary, limit);
@@ -239,7 +244,7 @@ enum Pending {
 async fn receive_batch(
     ctx: &Ctx,
     boundary: &str,
-    body: &mut Incoming,
+    body: &mut TimedBody,
 ) -> Result<BatchOutcomes, FileError> {
     let files = &ctx.state.files;
     let per_file = files.limits().max_file_size.saturating_add(PART_OVERHEAD);
@@ -445,12 +450,15 @@ fn drain_cap(files: &Files) -> u64 {
 /// for at most [`DRAIN_TIME`]), so that a client still sending gets to read
 /// the error instead of a reset connection. Not when the client waits for
 /// `100 Continue`: then it sends no body until asked.
-async fn drain(headers: &HeaderMap, body: &mut Incoming, cap: u64) {
+async fn drain(headers: &HeaderMap, body: &mut TimedBody, cap: u64) {
     let expects_continue = headers
         .get(EXPECT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
-    if expects_continue || body.is_end_stream() {
+    // A body declared larger than the cap would not be read to its end
+    // anyway: answer at once, and the connection closes after the answer.
+    let declared_over_cap = declared_length(headers).is_some_and(|length| length > cap);
+    if expects_continue || declared_over_cap || body.is_end_stream() {
         return;
     }
     let discard = async {

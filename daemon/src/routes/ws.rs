@@ -8,9 +8,9 @@ use commcenter::Timestamp;
 use super::{create, Replayable};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
+use crate::lease::ConnectionLease;
 use crate::realtime::{handshake, Session};
 use crate::router::{bearer_secret, Ctx};
-use crate::server::ConnectionLease;
 
 /// # `GET /api/v1/ws`
 ///

@@ -22,6 +22,9 @@ pub struct RealtimeSettings {
     /// Frames a connection's outbox holds; a client that lets it fill is too
     /// slow and is closed with 1013.
     pub outbox_frames: usize,
+    /// WebSockets one user may hold open; a new one closes the user's
+    /// oldest (1008), so one token cannot take every connection.
+    pub sockets_per_user: usize,
 }
 
 impl Default for RealtimeSettings {
@@ -34,6 +37,7 @@ impl Default for RealtimeSettings {
             idle_timeout: Duration::from_secs(60),
             ticket_ttl: Duration::from_secs(60),
             outbox_frames: 1024,
+            sockets_per_user: 16,
         }
     }
 }
