@@ -185,3 +185,16 @@ async fn read_answer(stream: &mut TcpStream, within: Duration) -> String {
     }
     String::from_utf8_lossy(&answer).into_owned()
 }
+
+#[tokio::test]
+async fn headers_over_16_kib_are_refused() {
+    let daemon = TestDaemon::start().await;
+    let mut stream = TcpStream::connect(daemon.addr()).await.unwrap();
+    let head = format!(
+        "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let answer = read_answer(&mut stream, Duration::from_secs(2)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.80}");
+}
