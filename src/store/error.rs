@@ -1,3 +1,4 @@
+use crate::access::{Denied, Forbidden};
 use crate::wire::ErrorCode;
 
 /// What a store operation can fail with. Domain failures (not found,
@@ -81,6 +82,15 @@ impl StoreError {
         }
     }
 
+    /// A refusal from [`crate::access`] about `what` `id`: 403 as it says,
+    /// or, when it must hide, exactly the 404 of a `what` that does not exist.
+    pub fn denied(what: &'static str, id: impl ToString) -> impl FnOnce(Denied) -> Self {
+        move |denied| match denied {
+            Denied::Forbidden(refusal) => refusal.into(),
+            Denied::Hidden => StoreError::not_found(what, id),
+        }
+    }
+
     /// The API error code for this failure.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -124,6 +134,15 @@ impl From<redb::Error> for StoreError {
                 StoreError::Unavailable("the store is recovering from an I/O error".into())
             }
             other => StoreError::Storage(other),
+        }
+    }
+}
+
+impl From<Forbidden> for StoreError {
+    fn from(refusal: Forbidden) -> Self {
+        StoreError::Forbidden {
+            message: refusal.reason,
+            field: refusal.field,
         }
     }
 }

@@ -21,6 +21,8 @@ mod projects;
 mod realtime;
 mod receipts;
 mod records;
+#[cfg(test)]
+mod rollback_tests;
 mod tables;
 mod tx;
 mod users;

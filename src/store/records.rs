@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use crate::access::{Audience, Caller};
+use crate::access::{self, Audience, Caller};
 use crate::wire::{
     Channel, Conversation, ConversationFilter, ConversationKind, ConversationStatus, Direction,
     Location, MessageStatus,
@@ -83,7 +83,7 @@ impl ConversationRecord {
 
     /// The tally the caller may see.
     pub fn tally_for(&self, caller: &Caller) -> &Tally {
-        if caller.is_staff() {
+        if access::may_see_private_notes(caller) {
             &self.all
         } else {
             &self.public
