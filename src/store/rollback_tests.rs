@@ -58,7 +58,7 @@ fn dump_view(view: &View) -> Dump {
 /// The whole store, and a check that the dump names every table in it.
 async fn dump_store(store: &Store) -> Dump {
     let dump = store.read(|view| Ok(dump_view(view))).await.unwrap();
-    let txn = store.inner.db.begin_read().unwrap();
+    let txn = store.inner.db.get().unwrap().begin_read().unwrap();
     let tables: Vec<String> = txn
         .list_tables()
         .unwrap()
