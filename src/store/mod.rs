@@ -209,7 +209,8 @@ fn open_database(path: &Path, options: &StoreOptions) -> Result<Database, StoreE
         .map_err(redb::Error::from)?)
 }
 
-/// Reads a `u64` meta value.
+/// Reads a `u64` meta value. They are stored as 8 big-endian bytes (a value
+/// encoding, not a key order: it only has to stay the same).
 fn meta_u64(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     key: &str,

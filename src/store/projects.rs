@@ -81,14 +81,20 @@ impl View {
                 next_cursor = items.last().map(|p: &Project| p.id.to_string());
                 break;
             }
-            if let Some(project) = self.find_project(Id::from_u128(id))? {
+            let Some(project) = self.find_project(Id::from_u128(id))? else {
+                continue;
+            };
+            // The index names candidates; the audience rule decides.
+            if self.audience_includes(&project_audience(&project), caller)? {
                 items.push(project);
             }
         }
         Ok(Page { items, next_cursor })
     }
 
-    /// Ids of the projects `caller` may see that are below `before`, newest first.
+    /// Ids of the projects below `before` worth checking for `caller`, newest
+    /// first: every project for staff, else the index of the caller's own
+    /// (crew: assigned; customers: theirs).
     fn project_ids_for(&self, caller: &Caller, before: u128) -> Result<Vec<u128>, StoreError> {
         let mut ids = Vec::new();
         if access::in_every_audience(caller) {
