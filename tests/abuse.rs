@@ -143,7 +143,9 @@ async fn an_upload_declaring_10_gb_is_refused_before_any_body_arrives() {
 async fn a_user_over_their_share_of_requests_in_flight_gets_429() {
     let daemon = TestDaemon::start().await;
     let customer = daemon.customer("Mallory").await;
-    let share = commcenterd::limits::ClientLimits::default().requests_per_user;
+    let share = commcenterd::Settings::for_data_dir(std::path::Path::new("/d"))
+        .limits
+        .requests_per_user;
     let stalled = format!(
         "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
          Content-Length: 100\r\n\r\n{{",

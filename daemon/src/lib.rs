@@ -20,4 +20,4 @@ pub mod settings;
 pub use app::{AppState, Opened};
 pub use router::ROUTES;
 pub use server::serve;
-pub use settings::{Args, Settings};
+pub use settings::{Settings, SettingsError};

@@ -10,7 +10,8 @@
 //!   script stalling a thousand bodies on one token holds only its own
 //!   share, and every other user's requests are served as before.
 //!
-//! The WebSocket cap per user (`RealtimeSettings::sockets_per_user`) lives
+//! The limits are settings (`settings::ClientLimits`). The WebSocket cap
+//! per user (`RealtimeSettings::sockets_per_user`) lives
 //! with the hub (`realtime::index`), which closes a user's oldest socket
 //! when a new one would exceed it.
 
@@ -28,29 +29,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::time::{Instant, Sleep};
 
 use crate::error::ApiError;
-
-/// The limits every client gets.
-#[derive(Debug, Clone)]
-pub struct ClientLimits {
-    /// Longest gap between two pieces of a request body.
-    pub body_idle_timeout: Duration,
-    /// After `body_grace`, a body must have averaged at least this rate.
-    pub body_min_bytes_per_s: u64,
-    pub body_grace: Duration,
-    /// Requests one user may have in flight at once.
-    pub requests_per_user: usize,
-}
-
-impl Default for ClientLimits {
-    fn default() -> Self {
-        ClientLimits {
-            body_idle_timeout: Duration::from_secs(15),
-            body_min_bytes_per_s: 1024,
-            body_grace: Duration::from_secs(10),
-            requests_per_user: 64,
-        }
-    }
-}
+pub use crate::settings::ClientLimits;
 
 /// Why a request body was cut off.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@
 //! (`--max-upload-bytes`), and never sit whole in memory.
 
 use commcenter::access::Caller;
-use commcenter::store::{fingerprint, Replay, StoreError, StoredFile, Tx};
+use commcenter::store::{StoreError, StoredFile};
 use commcenter::wire::{BatchUpload, ErrorCode, FailedUpload, FileMeta, UploadError};
 use commcenter_files::multipart::{self, MultipartUpload, Part, BATCH_FILE_PART, SINGLE_FILE_PART};
 use commcenter_files::{ingest, sanitize_name, BlobKey, Declared, FileError, Ingested};
@@ -16,7 +16,8 @@ use http_body_util::{BodyDataStream, BodyExt};
 use hyper::body::Body as _;
 use tokio::task::JoinHandle;
 
-use super::{idempotency_key, view};
+use super::idempotency::{self, to_json, write_once, Idempotency, Replayable};
+use super::view;
 use crate::error::{file_error_code, ApiError};
 use crate::files::serve::{self, Download};
 use crate::files::{Files, Prepared};
@@ -40,7 +41,7 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 /// `Content-Type` and `?name=`. → 201 FileMeta.
 pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let caller = ctx.caller()?;
-    let key = idempotency_key(&req)?;
+    let key = idempotency::key(req.headers())?;
     let query = Query::parse(&req);
     let (head, mut body) = req.into_parts();
     let files = ctx.state.files.clone();
@@ -53,7 +54,7 @@ pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     };
     let manifest = manifest_line(&upload);
     let prepared = files.prepare(&ctx.state.store, upload).await?;
-    let idempotency = key.map(|key| (key, print(&head, &manifest)));
+    let idempotency = key.map(|key| keyed(key, &head, &manifest));
     commit(&ctx, caller, idempotency, vec![prepared], |mut metas| {
         let meta = metas
             .pop()
@@ -69,7 +70,7 @@ pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
 /// outcome; one bad file does not fail the others.
 pub async fn upload_batch(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let caller = ctx.caller()?;
-    let key = idempotency_key(&req)?;
+    let key = idempotency::key(req.headers())?;
     let boundary = multipart_boundary(req.headers())?;
     let (head, mut body) = req.into_parts();
     let files = ctx.state.files.clone();
@@ -80,7 +81,7 @@ pub async fn upload_batch(ctx: Ctx, req: Request) -> Result<Response, ApiError> 
             return Err(e.into());
         }
     };
-    let idempotency = key.map(|key| (key, print(&head, &outcomes.manifest)));
+    let idempotency = key.map(|key| keyed(key, &head, &outcomes.manifest));
     let failed = outcomes.failed;
     commit(
         &ctx,
@@ -346,7 +347,7 @@ fn failure(name: String, error: &FileError) -> FailedUpload {
 async fn commit<A>(
     ctx: &Ctx,
     caller: Caller,
-    idempotency: Option<(String, String)>,
+    idempotency: Option<Idempotency>,
     prepared: Vec<Prepared>,
     answer: A,
 ) -> Result<Response, ApiError>
@@ -354,11 +355,10 @@ where
     A: FnOnce(Vec<FileMeta>) -> Result<(u16, String), StoreError> + Send + 'static,
 {
     let new_files = prepared.iter().map(|p| p.file.clone()).collect();
-    let written = ctx
-        .state
-        .store
-        .write(move |tx| record(tx, &caller, idempotency, new_files, answer))
-        .await;
+    let written = write_once(ctx, caller, idempotency, Replayable::Yes, |tx, caller| {
+        answer(tx.create_files(caller, new_files)?)
+    })
+    .await;
     match written {
         Ok((status, body)) => {
             // Committed: the records hold the blobs now; the leases may go.
@@ -372,44 +372,15 @@ where
     }
 }
 
-/// The write of [`commit`]: checks the key first (nothing written on a
-/// conflict), then creates, answers and remembers the answer.
-fn record<A>(
-    tx: &mut Tx<'_>,
-    caller: &Caller,
-    idempotency: Option<(String, String)>,
-    new_files: Vec<commcenter::store::NewFile>,
-    answer: A,
-) -> Result<(u16, String), StoreError>
-where
-    A: FnOnce(Vec<FileMeta>) -> Result<(u16, String), StoreError>,
-{
-    if let Some((key, print)) = &idempotency {
-        if let Replay::Answer(first) = tx.idempotency_check(caller, key, print)? {
-            return Ok((first.status, first.body));
-        }
-    }
-    let metas = tx.create_files(caller, new_files)?;
-    let (status, body) = answer(metas)?;
-    if let Some((key, print)) = idempotency {
-        tx.idempotency_remember(caller, &key, print, status, body.clone())?;
-    }
-    Ok((status, body))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
-}
-
 /// An upload's line in the idempotency fingerprint: what it is, not how it
 /// was framed (multipart boundaries differ between identical requests).
 fn manifest_line(upload: &Ingested) -> String {
     format!("{}\0{}\0{}\n", upload.name, upload.kind, upload.sha256)
 }
 
-fn print(head: &Parts, manifest: &str) -> String {
-    let target = head.uri.path_and_query().map_or("", |pq| pq.as_str());
-    fingerprint(head.method.as_str(), target, manifest.as_bytes())
+/// An upload's key, fingerprinted with the manifest of what it received.
+fn keyed(key: String, head: &Parts, manifest: &str) -> Idempotency {
+    Idempotency::new(key, &head.method, &head.uri, manifest.as_bytes())
 }
 
 /// The boundary of a batch body; anything but multipart is 415.
