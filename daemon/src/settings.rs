@@ -403,8 +403,11 @@ mod tests {
     fn the_defaults_for_a_data_dir_match_the_declared_defaults() {
         let settings = Settings::for_data_dir(Path::new("/d"));
         assert_eq!(settings.listen, "127.0.0.1:8080".parse().unwrap());
-        assert_eq!(settings.max_connections, 1024);
+        assert_eq!(settings.max_connections, 10_000);
         assert_eq!(settings.json_limit_bytes, 1024 * 1024);
+        assert_eq!(settings.limits.requests_per_user, 64);
+        assert_eq!(settings.limits.body_idle_timeout, Duration::from_secs(15));
+        assert_eq!(settings.realtime.sockets_per_user, 16);
         assert_eq!(settings.public_url, None);
         assert_eq!(
             settings.realtime.event_retention,
