@@ -248,6 +248,18 @@ async fn dispatch_route(
     if !open && caller.is_none() {
         return ApiError::unauthorized().into_response();
     }
+    // Held until the handler answers; a user over their share gets 429
+    // before the body is read (see `limits`).
+    let _in_flight = match caller.filter(|_| route != Route::WebSocket) {
+        Some(c) => match state
+            .in_flight
+            .enter(c.user_id, state.settings.limits.requests_per_user)
+        {
+            Ok(guard) => Some(guard),
+            Err(refused) => return refused.into_response(),
+        },
+        None => None,
+    };
     let ctx = Ctx {
         state,
         caller,

@@ -5,7 +5,7 @@
 //! (`--max-upload-bytes`), and never sit whole in memory.
 
 use commcenter::access::Caller;
-use commcenter::store::{fingerprint, Replay, StoreError, StoredFile, Tx};
+use commcenter::store::{StoreError, StoredFile};
 use commcenter::wire::{BatchUpload, ErrorCode, FailedUpload, FileMeta, UploadError};
 use commcenter_files::multipart::{self, MultipartUpload, Part, BATCH_FILE_PART, SINGLE_FILE_PART};
 use commcenter_files::{ingest, sanitize_name, BlobKey, Declared, FileError, Ingested};
@@ -13,14 +13,16 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use http::request::Parts;
 use http::HeaderMap;
 use http_body_util::{BodyDataStream, BodyExt};
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Body as _;
 use tokio::task::JoinHandle;
 
-use super::{idempotency_key, view};
+use super::idempotency::{self, to_json, write_once, Idempotency, Replayable};
+use super::view;
 use crate::error::{file_error_code, ApiError};
 use crate::files::serve::{self, Download};
 use crate::files::{Files, Prepared};
 use crate::http::{json_bytes, Query, Request, Response};
+use crate::limits::TimedBody;
 use crate::router::Ctx;
 
 /// Most files in one batch; later parts are refused one by one.
@@ -39,7 +41,7 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 /// `Content-Type` and `?name=`. → 201 FileMeta.
 pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let caller = ctx.caller()?;
-    let key = idempotency_key(&req)?;
+    let key = idempotency::key(req.headers())?;
     let query = Query::parse(&req);
     let (head, mut body) = req.into_parts();
     let files = ctx.state.files.clone();
@@ -52,7 +54,7 @@ pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     };
     let manifest = manifest_line(&upload);
     let prepared = files.prepare(&ctx.state.store, upload).await?;
-    let idempotency = key.map(|key| (key, print(&head, &manifest)));
+    let idempotency = key.map(|key| keyed(key, &head, &manifest));
     commit(&ctx, caller, idempotency, vec![prepared], |mut metas| {
         let meta = metas
             .pop()
@@ -68,7 +70,7 @@ pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
 /// outcome; one bad file does not fail the others.
 pub async fn upload_batch(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let caller = ctx.caller()?;
-    let key = idempotency_key(&req)?;
+    let key = idempotency::key(req.headers())?;
     let boundary = multipart_boundary(req.headers())?;
     let (head, mut body) = req.into_parts();
     let files = ctx.state.files.clone();
@@ -79,7 +81,7 @@ pub async fn upload_batch(ctx: Ctx, req: Request) -> Result<Response, ApiError> 
             return Err(e.into());
         }
     };
-    let idempotency = key.map(|key| (key, print(&head, &outcomes.manifest)));
+    let idempotency = key.map(|key| keyed(key, &head, &outcomes.manifest));
     let failed = outcomes.failed;
     commit(
         &ctx,
@@ -177,10 +179,14 @@ async fn receive_one(
     files: &Files,
     head: &Parts,
     query: &Query,
-    body: &mut Incoming,
+    body: &mut TimedBody,
 ) -> Result<Ingested, FileError> {
     let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     if let Some(boundary) = content_type.filter(|ct| is_multipart(ct)) {
+        let limit = files.limits().max_file_size;
+        if declared_length(&head.headers).is_some_and(|l| l > limit.saturating_add(PART_OVERHEAD)) {
+            return Err(FileError::TooLarge { limit });
+        }
         let boundary = multipart::boundary(boundary)?;
         return receive_single_part(files, boundary, body).await;
     }
@@ -197,7 +203,7 @@ async fn receive_one(
 async fn receive_single_part(
     files: &Files,
     boundary: String,
-    body: &mut Incoming,
+    body: &mut TimedBody,
 ) -> Result<Ingested, FileError> {
     let limit = files.limits().max_file_size.saturating_add(PART_OVERHEAD);
     let mut parts = MultipartUpload::new(BodyDataStream::new(body), boundary, limit);
@@ -239,7 +245,7 @@ enum Pending {
 async fn receive_batch(
     ctx: &Ctx,
     boundary: &str,
-    body: &mut Incoming,
+    body: &mut TimedBody,
 ) -> Result<BatchOutcomes, FileError> {
     let files = &ctx.state.files;
     let per_file = files.limits().max_file_size.saturating_add(PART_OVERHEAD);
@@ -341,7 +347,7 @@ fn failure(name: String, error: &FileError) -> FailedUpload {
 async fn commit<A>(
     ctx: &Ctx,
     caller: Caller,
-    idempotency: Option<(String, String)>,
+    idempotency: Option<Idempotency>,
     prepared: Vec<Prepared>,
     answer: A,
 ) -> Result<Response, ApiError>
@@ -349,11 +355,10 @@ where
     A: FnOnce(Vec<FileMeta>) -> Result<(u16, String), StoreError> + Send + 'static,
 {
     let new_files = prepared.iter().map(|p| p.file.clone()).collect();
-    let written = ctx
-        .state
-        .store
-        .write(move |tx| record(tx, &caller, idempotency, new_files, answer))
-        .await;
+    let written = write_once(ctx, caller, idempotency, Replayable::Yes, |tx, caller| {
+        answer(tx.create_files(caller, new_files)?)
+    })
+    .await;
     match written {
         Ok((status, body)) => {
             // Committed: the records hold the blobs now; the leases may go.
@@ -367,44 +372,15 @@ where
     }
 }
 
-/// The write of [`commit`]: checks the key first (nothing written on a
-/// conflict), then creates, answers and remembers the answer.
-fn record<A>(
-    tx: &mut Tx<'_>,
-    caller: &Caller,
-    idempotency: Option<(String, String)>,
-    new_files: Vec<commcenter::store::NewFile>,
-    answer: A,
-) -> Result<(u16, String), StoreError>
-where
-    A: FnOnce(Vec<FileMeta>) -> Result<(u16, String), StoreError>,
-{
-    if let Some((key, print)) = &idempotency {
-        if let Replay::Answer(first) = tx.idempotency_check(caller, key, print)? {
-            return Ok((first.status, first.body));
-        }
-    }
-    let metas = tx.create_files(caller, new_files)?;
-    let (status, body) = answer(metas)?;
-    if let Some((key, print)) = idempotency {
-        tx.idempotency_remember(caller, &key, print, status, body.clone())?;
-    }
-    Ok((status, body))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
-}
-
 /// An upload's line in the idempotency fingerprint: what it is, not how it
 /// was framed (multipart boundaries differ between identical requests).
 fn manifest_line(upload: &Ingested) -> String {
     format!("{}\0{}\0{}\n", upload.name, upload.kind, upload.sha256)
 }
 
-fn print(head: &Parts, manifest: &str) -> String {
-    let target = head.uri.path_and_query().map_or("", |pq| pq.as_str());
-    fingerprint(head.method.as_str(), target, manifest.as_bytes())
+/// An upload's key, fingerprinted with the manifest of what it received.
+fn keyed(key: String, head: &Parts, manifest: &str) -> Idempotency {
+    Idempotency::new(key, &head.method, &head.uri, manifest.as_bytes())
 }
 
 /// The boundary of a batch body; anything but multipart is 415.
@@ -445,12 +421,15 @@ fn drain_cap(files: &Files) -> u64 {
 /// for at most [`DRAIN_TIME`]), so that a client still sending gets to read
 /// the error instead of a reset connection. Not when the client waits for
 /// `100 Continue`: then it sends no body until asked.
-async fn drain(headers: &HeaderMap, body: &mut Incoming, cap: u64) {
+async fn drain(headers: &HeaderMap, body: &mut TimedBody, cap: u64) {
     let expects_continue = headers
         .get(EXPECT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
-    if expects_continue || body.is_end_stream() {
+    // A body declared larger than the cap would not be read to its end
+    // anyway: answer at once, and the connection closes after the answer.
+    let declared_over_cap = declared_length(headers).is_some_and(|length| length > cap);
+    if expects_continue || declared_over_cap || body.is_end_stream() {
         return;
     }
     let discard = async {
