@@ -14,12 +14,7 @@ use crate::wire::{
 };
 use crate::Id;
 
-/// Longest body and subject, in characters (the subject limit is RFC 5322's
-/// line length).
-pub const MAX_BODY_CHARS: usize = 32_000;
-pub const MAX_SUBJECT_CHARS: usize = 998;
-/// Most attachments on one message.
-pub const MAX_ATTACHMENTS: usize = 20;
+pub use crate::wire::{MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 
 impl<M: Mode> Tables<M> {
     pub(super) fn find_message(&self, id: Id) -> Result<Option<MessageRecord>, StoreError> {

@@ -11,7 +11,7 @@ use crate::wire::{IssuedToken, NewToken, NewUser, Page, Role, TokenInfo, User, U
 use crate::{Id, Timestamp};
 
 /// Longest token life that may be asked for, in days.
-const MAX_TOKEN_DAYS: u32 = 3_650;
+use crate::wire::MAX_TOKEN_DAYS;
 
 impl<M: Mode> Tables<M> {
     /// The user, or `NotFound`.
