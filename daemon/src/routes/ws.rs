@@ -5,11 +5,10 @@ use commcenter::store::Store;
 use commcenter::wire::{ErrorCode, NewWsTicket};
 use commcenter::Timestamp;
 
-use super::{create, Replayable};
+use super::{bearer_secret, create, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::realtime::{handshake, Session};
-use crate::router::{bearer_secret, Ctx};
 use crate::server::ConnectionLease;
 
 /// # `GET /api/v1/ws`
