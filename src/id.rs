@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation
 /// time. On the wire it is the 26-character Crockford base32 form; in the store
-/// it is the `u128`, whose big-endian key encoding keeps that order.
+/// it is the `u128`, which redb orders by value as a key (it stores it
+/// little-endian and compares the decoded numbers), so that order holds there.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Id(u128);
 

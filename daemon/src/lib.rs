@@ -6,6 +6,8 @@ pub mod demo;
 mod error;
 pub mod files;
 mod http;
+pub mod lease;
+pub mod limits;
 pub mod openapi;
 mod openapi_files;
 mod openapi_schemas;

@@ -12,6 +12,11 @@ fn main() -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     init_logging(&settings);
+    // Every connection is a descriptor: take what the system allows, and
+    // `serve` fits the connection budget under it.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "cannot raise the open-file limit");
+    }
     // Two cores: two workers keep the runtime small; blocking work (the
     // store) has its own threads.
     let runtime = tokio::runtime::Builder::new_multi_thread()

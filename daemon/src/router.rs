@@ -220,6 +220,19 @@ async fn dispatch_route(
     if !open && !ctx.is_authenticated() {
         return ApiError::unauthorized().into_response();
     }
+    // Held until the handler answers; a user over their share gets 429
+    // before the body is read (see `limits`).
+    let _in_flight = match ctx.caller().ok().filter(|_| route != Route::WebSocket) {
+        Some(c) => match ctx
+            .state
+            .in_flight
+            .enter(c.user_id, ctx.state.settings.limits.requests_per_user)
+        {
+            Ok(guard) => Some(guard),
+            Err(refused) => return refused.into_response(),
+        },
+        None => None,
+    };
     dispatch(route, ctx, req)
         .await
         .unwrap_or_else(ApiError::into_response)

@@ -2,7 +2,7 @@
 //! over a TOML config file over defaults.
 //!
 //! Each setting is declared once, as one field of [`Settings`] or of one of
-//! its groups ([`RealtimeSettings`], [`FilesSettings`]). The field's `#[arg]`
+//! its groups ([`ClientLimits`], [`RealtimeSettings`], [`FilesSettings`]). The field's `#[arg]`
 //! gives the flag, the environment variable and the default; its doc comment
 //! is the `--help` text; its id (the field name, or `id = "…"` where the field
 //! has a different name) is the config-file key. The field's type is the type
@@ -32,10 +32,12 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 mod config_file;
 mod files;
+mod limits;
 mod realtime;
 pub mod values;
 
 pub use files::{FilesSettings, StorageFlags, StorageKind};
+pub use limits::ClientLimits;
 pub use realtime::RealtimeSettings;
 
 /// commcenterd: the communication center daemon.
@@ -79,13 +81,14 @@ pub struct Settings {
     #[arg(long, env = "COMMCENTER_DEMO")]
     pub demo: bool,
 
-    /// Most connections served at once; more wait to be accepted
+    /// Most connections served at once; more wait to be accepted. Lowered
+    /// to fit the open-file limit when that is smaller
     #[arg(
         long,
         env = "COMMCENTER_MAX_CONNECTIONS",
         value_name = "N",
         value_parser = values::at_least_one,
-        default_value = "1024"
+        default_value = "10000"
     )]
     pub max_connections: usize,
 
@@ -156,6 +159,9 @@ pub struct Settings {
     /// secret has no flag, which would show in the process list.
     #[arg(skip)]
     pub admin_token: Option<String>,
+
+    #[command(flatten)]
+    pub limits: ClientLimits,
 
     #[command(flatten)]
     pub realtime: RealtimeSettings,
@@ -397,8 +403,11 @@ mod tests {
     fn the_defaults_for_a_data_dir_match_the_declared_defaults() {
         let settings = Settings::for_data_dir(Path::new("/d"));
         assert_eq!(settings.listen, "127.0.0.1:8080".parse().unwrap());
-        assert_eq!(settings.max_connections, 1024);
+        assert_eq!(settings.max_connections, 10_000);
         assert_eq!(settings.json_limit_bytes, 1024 * 1024);
+        assert_eq!(settings.limits.requests_per_user, 64);
+        assert_eq!(settings.limits.body_idle_timeout, Duration::from_secs(15));
+        assert_eq!(settings.realtime.sockets_per_user, 16);
         assert_eq!(settings.public_url, None);
         assert_eq!(
             settings.realtime.event_retention,

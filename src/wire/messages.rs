@@ -26,9 +26,16 @@ impl Channel {
         }
     }
 
-    /// A bit for sets of channels kept as masks.
+    /// A bit for sets of channels kept as masks. Stored on disk (a
+    /// conversation's tallies), so each channel keeps its bit for good,
+    /// whatever the order of the variants: a new channel takes a new bit.
     pub fn bit(self) -> u8 {
-        1 << (self as u8)
+        match self {
+            Channel::InApp => 0b0001,
+            Channel::Sms => 0b0010,
+            Channel::Email => 0b0100,
+            Channel::Phone => 0b1000,
+        }
     }
 }
 
@@ -128,4 +135,30 @@ pub struct RecipientReceipt {
     pub user_id: Id,
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stores written by earlier builds hold these masks: changing a bit
+    /// would make their conversations match the wrong `channel` filter.
+    #[test]
+    fn channel_bits_are_pinned() {
+        assert_eq!(Channel::InApp.bit(), 1);
+        assert_eq!(Channel::Sms.bit(), 2);
+        assert_eq!(Channel::Email.bit(), 4);
+        assert_eq!(Channel::Phone.bit(), 8);
+    }
+
+    #[test]
+    fn every_channel_has_its_own_bit() {
+        let mut seen = 0u8;
+        for channel in Channel::ALL {
+            let bit = channel.bit();
+            assert_eq!(bit.count_ones(), 1, "{channel:?}");
+            assert_eq!(seen & bit, 0, "{channel:?} shares a bit");
+            seen |= bit;
+        }
+    }
 }

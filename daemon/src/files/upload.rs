@@ -15,11 +15,12 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use http::request::Parts;
 use http::HeaderMap;
 use http_body_util::{BodyDataStream, BodyExt};
-use hyper::body::{Body as _, Incoming};
+use hyper::body::Body as _;
 use tokio::task::JoinHandle;
 
 use super::{Files, Prepared};
 use crate::error::file_error_code;
+use crate::limits::TimedBody;
 
 /// Most files in one batch; later parts are refused one by one.
 pub const MAX_BATCH_FILES: usize = 100;
@@ -58,7 +59,7 @@ impl Files {
         &self,
         head: &Parts,
         name: Option<String>,
-        body: &mut Incoming,
+        body: &mut TimedBody,
     ) -> Result<Ingested, FileError> {
         let received = self.receive_one_body(head, name, body).await;
         if received.is_err() {
@@ -75,7 +76,7 @@ impl Files {
         store: &Store,
         head: &Parts,
         boundary: &str,
-        body: &mut Incoming,
+        body: &mut TimedBody,
     ) -> Result<BatchOutcomes, FileError> {
         let received = self.receive_batch_body(store, boundary, body).await;
         if received.is_err() {
@@ -88,10 +89,16 @@ impl Files {
         &self,
         head: &Parts,
         name: Option<String>,
-        body: &mut Incoming,
+        body: &mut TimedBody,
     ) -> Result<Ingested, FileError> {
         let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
         if let Some(boundary) = content_type.filter(|ct| is_multipart(ct)) {
+            let limit = self.limits().max_file_size;
+            if declared_length(&head.headers)
+                .is_some_and(|l| l > limit.saturating_add(PART_OVERHEAD))
+            {
+                return Err(FileError::TooLarge { limit });
+            }
             let boundary = multipart::boundary(boundary)?;
             return self.receive_single_part(boundary, body).await;
         }
@@ -108,7 +115,7 @@ impl Files {
     async fn receive_single_part(
         &self,
         boundary: String,
-        body: &mut Incoming,
+        body: &mut TimedBody,
     ) -> Result<Ingested, FileError> {
         let limit = self.limits().max_file_size.saturating_add(PART_OVERHEAD);
         let mut parts = MultipartUpload::new(BodyDataStream::new(body), boundary, limit);
@@ -132,7 +139,7 @@ impl Files {
         &self,
         store: &Store,
         boundary: &str,
-        body: &mut Incoming,
+        body: &mut TimedBody,
     ) -> Result<BatchOutcomes, FileError> {
         let per_file = self.limits().max_file_size.saturating_add(PART_OVERHEAD);
         let limit = per_file.saturating_mul(MAX_BATCH_FILES as u64);
@@ -261,12 +268,15 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
 /// for at most [`DRAIN_TIME`]), so that a client still sending gets to read
 /// the error instead of a reset connection. Not when the client waits for
 /// `100 Continue`: then it sends no body until asked.
-async fn drain(headers: &HeaderMap, body: &mut Incoming, cap: u64) {
+async fn drain(headers: &HeaderMap, body: &mut TimedBody, cap: u64) {
     let expects_continue = headers
         .get(EXPECT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
-    if expects_continue || body.is_end_stream() {
+    // A body declared larger than the cap would not be read to its end
+    // anyway: answer at once, and the connection closes after the answer.
+    let declared_over_cap = declared_length(headers).is_some_and(|length| length > cap);
+    if expects_continue || declared_over_cap || body.is_end_stream() {
         return;
     }
     let discard = async {

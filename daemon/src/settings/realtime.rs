@@ -34,6 +34,18 @@ pub struct RealtimeSettings {
     )]
     pub event_retention: Duration,
 
+    /// WebSockets one user may hold open; opening one more closes the
+    /// user's oldest (1008), so one token cannot take every connection
+    #[arg(
+        long = "ws-per-user",
+        id = "ws_per_user",
+        env = "COMMCENTER_WS_PER_USER",
+        value_name = "N",
+        value_parser = values::at_least_one,
+        default_value = "16"
+    )]
+    pub sockets_per_user: usize,
+
     /// How often the event log is pruned.
     #[arg(skip = Duration::from_secs(600))]
     pub prune_interval: Duration,
