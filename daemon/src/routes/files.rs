@@ -1,39 +1,22 @@
 //! Files: uploads (one, or a batch), downloads, descriptions, thumbnails.
-//!
-//! Upload bodies bypass the JSON body limit: they stream through
-//! `commcenter_files` into temp files under their own per-file limit
-//! (`--max-upload-bytes`), and never sit whole in memory.
+//! Receiving an upload is [`crate::files::upload`]'s; here it is recorded.
 
 use commcenter::access::Caller;
 use commcenter::store::{StoreError, StoredFile};
-use commcenter::wire::{BatchUpload, ErrorCode, FailedUpload, FileMeta, UploadError};
-use commcenter_files::multipart::{self, MultipartUpload, Part, BATCH_FILE_PART, SINGLE_FILE_PART};
-use commcenter_files::{ingest, sanitize_name, BlobKey, Declared, FileError, Ingested};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
+use commcenter::wire::{BatchUpload, ErrorCode, FileMeta};
+use commcenter_files::multipart;
+use commcenter_files::{sanitize_name, BlobKey};
+use http::header::CONTENT_TYPE;
 use http::request::Parts;
 use http::HeaderMap;
-use http_body_util::{BodyDataStream, BodyExt};
-use hyper::body::Body as _;
-use tokio::task::JoinHandle;
 
 use super::idempotency::{self, to_json, write_once, Idempotency, Replayable};
-use super::view;
-use crate::error::{file_error_code, ApiError};
+use super::{view, Ctx};
+use crate::error::ApiError;
 use crate::files::serve::{self, Download};
-use crate::files::{Files, Prepared};
+use crate::files::upload::{is_multipart, manifest_line};
+use crate::files::Prepared;
 use crate::http::{json_bytes, Query, Request, Response};
-use crate::limits::TimedBody;
-use crate::router::Ctx;
-
-/// Most files in one batch; later parts are refused one by one.
-const MAX_BATCH_FILES: usize = 100;
-
-/// Bytes of multipart framing (boundaries, part headers) allowed per file on
-/// top of the file itself.
-const PART_OVERHEAD: u64 = 64 * 1024;
-
-/// How long a refused upload's remaining body is read and dropped.
-const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// # `POST /api/v1/files`
 ///
@@ -42,19 +25,12 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn upload(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let caller = ctx.caller()?;
     let key = idempotency::key(req.headers())?;
-    let query = Query::parse(&req);
+    let name = Query::parse(&req).get("name").map(str::to_owned);
     let (head, mut body) = req.into_parts();
-    let files = ctx.state.files.clone();
-    let upload = match receive_one(&files, &head, &query, &mut body).await {
-        Ok(upload) => upload,
-        Err(e) => {
-            drain(&head.headers, &mut body, drain_cap(&files)).await;
-            return Err(e.into());
-        }
-    };
-    let manifest = manifest_line(&upload);
+    let files = &ctx.state.files;
+    let upload = files.receive_one(&head, name, &mut body).await?;
+    let idempotency = key.map(|key| keyed(key, &head, &manifest_line(&upload)));
     let prepared = files.prepare(&ctx.state.store, upload).await?;
-    let idempotency = key.map(|key| keyed(key, &head, &manifest));
     commit(&ctx, caller, idempotency, vec![prepared], |mut metas| {
         let meta = metas
             .pop()
@@ -73,14 +49,10 @@ pub async fn upload_batch(ctx: Ctx, req: Request) -> Result<Response, ApiError> 
     let key = idempotency::key(req.headers())?;
     let boundary = multipart_boundary(req.headers())?;
     let (head, mut body) = req.into_parts();
-    let files = ctx.state.files.clone();
-    let outcomes = match receive_batch(&ctx, &boundary, &mut body).await {
-        Ok(outcomes) => outcomes,
-        Err(e) => {
-            drain(&head.headers, &mut body, drain_cap(&files)).await;
-            return Err(e.into());
-        }
-    };
+    let (files, store) = (&ctx.state.files, &ctx.state.store);
+    let outcomes = files
+        .receive_batch(store, &head, &boundary, &mut body)
+        .await?;
     let idempotency = key.map(|key| keyed(key, &head, &outcomes.manifest));
     let failed = outcomes.failed;
     commit(
@@ -174,173 +146,6 @@ fn thumbnail_name(name: &str, content_type: &str) -> String {
     sanitize_name(&format!("{stem}-thumbnail.{extension}"))
 }
 
-/// Receives the one file of `POST /files`, multipart or raw.
-async fn receive_one(
-    files: &Files,
-    head: &Parts,
-    query: &Query,
-    body: &mut TimedBody,
-) -> Result<Ingested, FileError> {
-    let content_type = head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    if let Some(boundary) = content_type.filter(|ct| is_multipart(ct)) {
-        let limit = files.limits().max_file_size;
-        if declared_length(&head.headers).is_some_and(|l| l > limit.saturating_add(PART_OVERHEAD)) {
-            return Err(FileError::TooLarge { limit });
-        }
-        let boundary = multipart::boundary(boundary)?;
-        return receive_single_part(files, boundary, body).await;
-    }
-    let declared = Declared {
-        name: query.get("name").map(str::to_owned),
-        content_type: content_type.map(str::to_owned),
-        length: declared_length(&head.headers),
-    };
-    let stream = BodyDataStream::new(body);
-    ingest(stream, declared, files.limits(), files.tmp_dir()).await
-}
-
-/// The part named `file`; other parts are skipped.
-async fn receive_single_part(
-    files: &Files,
-    boundary: String,
-    body: &mut TimedBody,
-) -> Result<Ingested, FileError> {
-    let limit = files.limits().max_file_size.saturating_add(PART_OVERHEAD);
-    let mut parts = MultipartUpload::new(BodyDataStream::new(body), boundary, limit);
-    while let Some(part) = parts.next_part().await? {
-        if part.field_name() == Some(SINGLE_FILE_PART) {
-            let upload = part.ingest(files.limits(), files.tmp_dir()).await?;
-            // Reads on to the closing boundary, so the connection stays usable.
-            while parts.next_part().await?.is_some() {}
-            return Ok(upload);
-        }
-    }
-    Err(FileError::BadRequest(format!(
-        "the multipart body has no part named `{SINGLE_FILE_PART}`"
-    )))
-}
-
-/// What a batch body held: the files stored and waiting to be recorded, the
-/// files refused, and a line per part for the idempotency fingerprint.
-#[derive(Default)]
-struct BatchOutcomes {
-    prepared: Vec<Prepared>,
-    failed: Vec<FailedUpload>,
-    manifest: String,
-}
-
-/// A part of a batch: refused at once, or being prepared on its own task.
-enum Pending {
-    Failed(FailedUpload),
-    Preparing {
-        name: String,
-        manifest_line: String,
-        task: JoinHandle<Result<Prepared, FileError>>,
-    },
-}
-
-/// Reads a batch part by part. Each received part is prepared (image work,
-/// blob storage) on its own task while the next one arrives, so image work
-/// runs on every image worker at once.
-async fn receive_batch(
-    ctx: &Ctx,
-    boundary: &str,
-    body: &mut TimedBody,
-) -> Result<BatchOutcomes, FileError> {
-    let files = &ctx.state.files;
-    let per_file = files.limits().max_file_size.saturating_add(PART_OVERHEAD);
-    let limit = per_file.saturating_mul(MAX_BATCH_FILES as u64);
-    let mut parts = MultipartUpload::new(BodyDataStream::new(body), boundary, limit);
-    let mut pending = Vec::new();
-    let read = read_batch_parts(ctx, &mut parts, &mut pending).await;
-    let outcomes = settle(pending).await;
-    if let Err(e) = read {
-        files.discard(&ctx.state.store, outcomes.prepared).await;
-        return Err(e);
-    }
-    Ok(outcomes)
-}
-
-async fn read_batch_parts(
-    ctx: &Ctx,
-    parts: &mut MultipartUpload<'_>,
-    pending: &mut Vec<Pending>,
-) -> Result<(), FileError> {
-    let files = &ctx.state.files;
-    while let Some(part) = parts.next_part().await? {
-        if part.field_name() != Some(BATCH_FILE_PART) {
-            continue;
-        }
-        let name = part_name(&part);
-        if pending.len() >= MAX_BATCH_FILES {
-            let too_many =
-                FileError::Unprocessable(format!("a batch holds at most {MAX_BATCH_FILES} files"));
-            pending.push(Pending::Failed(failure(name, &too_many)));
-            continue;
-        }
-        let next = match part.ingest(files.limits(), files.tmp_dir()).await {
-            Ok(upload) => start_preparing(ctx, upload),
-            Err(e) => Pending::Failed(failure(name, &e)),
-        };
-        pending.push(next);
-    }
-    Ok(())
-}
-
-fn start_preparing(ctx: &Ctx, upload: Ingested) -> Pending {
-    let (files, store) = (ctx.state.files.clone(), ctx.state.store.clone());
-    Pending::Preparing {
-        name: upload.name.clone(),
-        manifest_line: manifest_line(&upload),
-        task: tokio::spawn(async move { files.prepare(&store, upload).await }),
-    }
-}
-
-/// Waits for every part's preparation, keeping the parts' order.
-async fn settle(pending: Vec<Pending>) -> BatchOutcomes {
-    let mut outcomes = BatchOutcomes::default();
-    for part in pending {
-        let (line, result) = match part {
-            Pending::Failed(failed) => {
-                let line = format!("{}\0{}\n", failed.name, failed.error.message);
-                (line, Err(failed))
-            }
-            Pending::Preparing {
-                name,
-                manifest_line,
-                task,
-            } => {
-                let prepared = task.await.map_err(FileError::from).and_then(|p| p);
-                (manifest_line, prepared.map_err(|e| failure(name, &e)))
-            }
-        };
-        outcomes.manifest.push_str(&line);
-        match result {
-            Ok(prepared) => outcomes.prepared.push(prepared),
-            Err(failed) => outcomes.failed.push(failed),
-        }
-    }
-    outcomes
-}
-
-fn part_name(part: &Part<'_>) -> String {
-    sanitize_name(part.declared().name.as_deref().unwrap_or(""))
-}
-
-fn failure(name: String, error: &FileError) -> FailedUpload {
-    let code = file_error_code(error);
-    if code == ErrorCode::Internal {
-        tracing::error!(%error, "a file of a batch failed");
-    }
-    FailedUpload {
-        name,
-        error: UploadError {
-            code,
-            message: error.public_message(),
-        },
-    }
-}
-
 /// Records the prepared files (with the idempotency answer, if keyed) in one
 /// store write and answers with what `answer` makes of their descriptions.
 /// If the write fails, the blobs only these files used are deleted again.
@@ -372,12 +177,6 @@ where
     }
 }
 
-/// An upload's line in the idempotency fingerprint: what it is, not how it
-/// was framed (multipart boundaries differ between identical requests).
-fn manifest_line(upload: &Ingested) -> String {
-    format!("{}\0{}\0{}\n", upload.name, upload.kind, upload.sha256)
-}
-
 /// An upload's key, fingerprinted with the manifest of what it received.
 fn keyed(key: String, head: &Parts, manifest: &str) -> Idempotency {
     Idempotency::new(key, &head.method, &head.uri, manifest.as_bytes())
@@ -394,53 +193,4 @@ fn multipart_boundary(headers: &HeaderMap) -> Result<String, ApiError> {
         )
         .with_field("Content-Type")),
     }
-}
-
-fn is_multipart(content_type: &str) -> bool {
-    content_type
-        .trim_start()
-        .get(..19)
-        .is_some_and(|start| start.eq_ignore_ascii_case("multipart/form-data"))
-}
-
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// How much of a refused body is read and dropped: up to twice the file
-/// limit, which covers clients that overshoot it by any sensible margin
-/// and costs no more than two accepted uploads.
-fn drain_cap(files: &Files) -> u64 {
-    files.limits().max_file_size.saturating_mul(2)
-}
-
-/// Reads and drops the rest of a refused upload's body (at most `cap` bytes,
-/// for at most [`DRAIN_TIME`]), so that a client still sending gets to read
-/// the error instead of a reset connection. Not when the client waits for
-/// `100 Continue`: then it sends no body until asked.
-async fn drain(headers: &HeaderMap, body: &mut TimedBody, cap: u64) {
-    let expects_continue = headers
-        .get(EXPECT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
-    // A body declared larger than the cap would not be read to its end
-    // anyway: answer at once, and the connection closes after the answer.
-    let declared_over_cap = declared_length(headers).is_some_and(|length| length > cap);
-    if expects_continue || declared_over_cap || body.is_end_stream() {
-        return;
-    }
-    let discard = async {
-        let mut left = cap;
-        while let Some(Ok(frame)) = body.frame().await {
-            let len = frame.data_ref().map_or(0, |data| data.len() as u64);
-            match left.checked_sub(len) {
-                Some(rest) => left = rest,
-                None => return,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }

@@ -2,9 +2,9 @@
 
 use commcenter::wire::{ErrorCode, Health};
 
+use super::Ctx;
 use crate::error::ApiError;
 use crate::http::{json_bytes, json_response, Response};
-use crate::router::Ctx;
 
 /// # `GET /healthz`
 pub async fn healthz(_ctx: Ctx) -> Result<Response, ApiError> {

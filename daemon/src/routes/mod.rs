@@ -2,6 +2,7 @@
 //! idempotency keys, see [`idempotency`]), the updating write and the read.
 
 pub mod conversations;
+mod ctx;
 pub mod files;
 pub mod health;
 pub mod idempotency;
@@ -16,11 +17,11 @@ use commcenter::store::{StoreError, Tx, View};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use self::ctx::{bearer_secret, Ctx};
 pub use self::idempotency::Replayable;
 use self::idempotency::{to_json, write_once, Idempotency};
 use crate::error::ApiError;
 use crate::http::{json_bytes, json_response, parse_json, read_body, Request, Response};
-use crate::router::Ctx;
 
 /// A creating `POST`: parse the JSON body into `Req`, run `f` in a write
 /// transaction, answer 201. With an `Idempotency-Key`, the key's first answer

@@ -5,12 +5,11 @@ use commcenter::store::Store;
 use commcenter::wire::{ErrorCode, NewWsTicket};
 use commcenter::Timestamp;
 
-use super::{create, Replayable};
+use super::{bearer_secret, create, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::lease::ConnectionLease;
 use crate::realtime::{handshake, Session};
-use crate::router::{bearer_secret, Ctx};
 
 /// # `GET /api/v1/ws`
 ///
