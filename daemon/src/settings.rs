@@ -109,6 +109,7 @@ struct FileSettings {
     max_upload_bytes: Option<u64>,
     compress_above_bytes: Option<u64>,
     image_workers: Option<usize>,
+    image_memory_bytes: Option<u64>,
     file_storage: Option<StorageKind>,
     files_dir: Option<PathBuf>,
     s3_bucket: Option<String>,

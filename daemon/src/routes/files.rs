@@ -17,7 +17,7 @@ use hyper::body::{Body as _, Incoming};
 use tokio::task::JoinHandle;
 
 use super::{idempotency_key, view};
-use crate::error::{file_error_code, ApiError};
+use crate::error::ApiError;
 use crate::files::serve::{self, Download};
 use crate::files::{Files, Prepared};
 use crate::http::{json_bytes, Query, Request, Response};
@@ -322,7 +322,7 @@ fn part_name(part: &Part<'_>) -> String {
 }
 
 fn failure(name: String, error: &FileError) -> FailedUpload {
-    let code = file_error_code(error);
+    let code = error.code();
     if code == ErrorCode::Internal {
         tracing::error!(%error, "a file of a batch failed");
     }

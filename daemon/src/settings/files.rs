@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use commcenter_files::images::DEFAULT_MEMORY_BUDGET;
 use commcenter_files::storage::{S3Config, StorageConfig};
 use commcenter_files::DEFAULT_MAX_FILE_SIZE;
 use serde::Deserialize;
@@ -43,6 +44,11 @@ pub struct FileArgs {
     /// Image decodes and encodes run at once [default: the number of CPUs]
     #[arg(long, env = "COMMCENTER_IMAGE_WORKERS", value_name = "N")]
     pub image_workers: Option<usize>,
+
+    /// Memory all image work (decodes, thumbnails, compression) may hold at once, in
+    /// bytes; an image needing more on its own is refused with 422 [default: 268435456]
+    #[arg(long, env = "COMMCENTER_IMAGE_MEMORY_BYTES", value_name = "BYTES")]
+    pub image_memory_bytes: Option<u64>,
 
     /// Where file bytes are kept: local or s3 [default: local]
     #[arg(long, env = "COMMCENTER_FILE_STORAGE", value_name = "KIND")]
@@ -92,6 +98,7 @@ impl fmt::Debug for FileArgs {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("compress_above_bytes", &self.compress_above_bytes)
             .field("image_workers", &self.image_workers)
+            .field("image_memory_bytes", &self.image_memory_bytes)
             .field("file_storage", &self.file_storage)
             .field("files_dir", &self.files_dir)
             .field("s3_bucket", &self.s3_bucket)
@@ -110,6 +117,8 @@ pub struct FilesSettings {
     pub compress_above_bytes: u64,
     /// Image jobs (decode, thumbnail, compression) running at once.
     pub image_workers: usize,
+    /// Memory all image work may hold at once, in bytes.
+    pub image_memory_bytes: u64,
     /// The blob store backend.
     pub storage: StorageConfig,
     /// Where uploads are spooled while they arrive; emptied at start.
@@ -124,6 +133,7 @@ impl FilesSettings {
             max_upload_bytes: DEFAULT_MAX_FILE_SIZE,
             compress_above_bytes: DEFAULT_COMPRESS_ABOVE,
             image_workers: available_cpus(),
+            image_memory_bytes: DEFAULT_MEMORY_BUDGET,
             upload_tmp_dir: root.join(UPLOADS_DIR),
             storage: StorageConfig::Local { root },
         }
@@ -165,6 +175,10 @@ impl FilesSettings {
                 .or(file.image_workers)
                 .unwrap_or(d.image_workers)
                 .max(1),
+            image_memory_bytes: args
+                .image_memory_bytes
+                .or(file.image_memory_bytes)
+                .unwrap_or(d.image_memory_bytes),
             storage,
             upload_tmp_dir,
         })
@@ -239,6 +253,7 @@ mod tests {
         );
         assert_eq!(resolved.upload_tmp_dir, root.join(UPLOADS_DIR));
         assert_eq!(resolved.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(resolved.image_memory_bytes, 256 * 1024 * 1024);
     }
 
     #[test]

@@ -9,10 +9,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use image::imageops::FilterType;
-use image::DynamicImage;
+use image::{imageops, DynamicImage, ImageBuffer, Pixel};
 
 use super::decode::decode_upright;
+use super::plan::Plan;
 use super::{encode, Compressed, ImagePolicy};
 use crate::{BlobKey, FileError, FileKind};
 
@@ -35,15 +35,29 @@ pub fn compress(
     policy: &ImagePolicy,
     tmp_dir: &Path,
 ) -> Result<Option<Compressed>, FileError> {
-    if size <= policy.compress_above
-        || !matches!(kind, FileKind::Jpeg | FileKind::Png | FileKind::Webp)
-    {
+    if !kind.is_decodable_image() {
         return Ok(None);
     }
-    let image = decode_upright(source, kind, policy)?;
+    let plan = Plan::read(source, kind, size, policy)?;
+    if !plan.compress {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(source)?;
+    let image = decode_upright(&bytes, &plan, policy)?;
+    drop(bytes);
+    from_image(image, size, policy, tmp_dir).map(Some)
+}
+
+/// The compressed version of `image` (decoded upright from an upload of
+/// `original_size` bytes), in a temp file under `tmp_dir`.
+pub(super) fn from_image(
+    image: DynamicImage,
+    original_size: u64,
+    policy: &ImagePolicy,
+    tmp_dir: &Path,
+) -> Result<Compressed, FileError> {
     let fitted = fit_under(image, policy.compress_above)?;
-    let compressed = write_temp(fitted, size, tmp_dir)?;
-    Ok(Some(compressed))
+    write_temp(fitted, original_size, tmp_dir)
 }
 
 /// An encoding that fits, with the size of the image it encodes.
@@ -54,11 +68,46 @@ struct Fitted {
     height: u32,
 }
 
-fn fit_under(mut image: DynamicImage, target: u64) -> Result<Fitted, FileError> {
-    let transparent = encode::has_transparency(&image);
+fn fit_under(image: DynamicImage, target: u64) -> Result<Fitted, FileError> {
+    if encode::has_transparency(&image) {
+        let rgba = image.into_rgba8();
+        return fit_loop(rgba, target, |rgba| {
+            let bytes = encode::png(rgba)?;
+            Ok((bytes.len() as u64 <= target).then_some((FileKind::Png, bytes)))
+        });
+    }
+    // Converted once (no copy when it is 8-bit RGB already), not per quality step.
+    let rgb = image.into_rgb8();
+    fit_loop(rgb, target, |rgb| {
+        for quality in QUALITY_STEPS {
+            let bytes = encode::jpeg(rgb, quality)?;
+            if bytes.len() as u64 <= target {
+                return Ok(Some((FileKind::Jpeg, bytes)));
+            }
+        }
+        Ok(None)
+    })
+}
+
+/// Tries `encode` on `image`, then on smaller and smaller copies of it, until it
+/// gives an encoding (or the image gets too small to be worth keeping).
+fn fit_loop<P, E>(
+    mut image: ImageBuffer<P, Vec<u8>>,
+    target: u64,
+    encode: E,
+) -> Result<Fitted, FileError>
+where
+    P: Pixel<Subpixel = u8> + 'static,
+    E: Fn(&ImageBuffer<P, Vec<u8>>) -> Result<Option<(FileKind, Vec<u8>)>, FileError>,
+{
     loop {
-        if let Some(fitted) = try_qualities(&image, transparent, target)? {
-            return Ok(fitted);
+        if let Some((kind, bytes)) = encode(&image)? {
+            return Ok(Fitted {
+                kind,
+                bytes,
+                width: image.width(),
+                height: image.height(),
+            });
         }
         if image.width().max(image.height()) <= MIN_SIDE {
             return Err(FileError::Unprocessable(format!(
@@ -69,39 +118,14 @@ fn fit_under(mut image: DynamicImage, target: u64) -> Result<Fitted, FileError> 
     }
 }
 
-/// The first encoding of `image` down the quality steps that is ≤ `target` bytes.
-fn try_qualities(
-    image: &DynamicImage,
-    transparent: bool,
-    target: u64,
-) -> Result<Option<Fitted>, FileError> {
-    let fitted = |kind, bytes| Fitted {
-        kind,
-        bytes,
-        width: image.width(),
-        height: image.height(),
-    };
-    if transparent {
-        let bytes = encode::png(image)?;
-        return Ok((bytes.len() as u64 <= target).then(|| fitted(FileKind::Png, bytes)));
-    }
-    let rgb = image.to_rgb8(); // once, not per quality step
-    for quality in QUALITY_STEPS {
-        let bytes = encode::jpeg(&rgb, quality)?;
-        if bytes.len() as u64 <= target {
-            return Ok(Some(fitted(FileKind::Jpeg, bytes)));
-        }
-    }
-    Ok(None)
-}
-
-fn downscale(image: &DynamicImage) -> DynamicImage {
+/// `image` with both sides times [`DOWNSCALE`], averaged over source areas (no
+/// intermediate buffer beyond the result).
+fn downscale<P>(image: &ImageBuffer<P, Vec<u8>>) -> ImageBuffer<P, Vec<u8>>
+where
+    P: Pixel<Subpixel = u8> + 'static,
+{
     let shrink = |side: u32| ((f64::from(side) * DOWNSCALE) as u32).max(1);
-    image.resize_exact(
-        shrink(image.width()),
-        shrink(image.height()),
-        FilterType::Triangle,
-    )
+    imageops::thumbnail(image, shrink(image.width()), shrink(image.height()))
 }
 
 fn write_temp(fitted: Fitted, original_size: u64, tmp_dir: &Path) -> Result<Compressed, FileError> {

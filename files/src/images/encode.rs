@@ -1,7 +1,7 @@
 //! Encoding pixels for storage: JPEG for opaque images, PNG where transparency matters.
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{DynamicImage, ImageEncoder, RgbImage};
+use image::{DynamicImage, ImageEncoder, RgbImage, RgbaImage};
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
 use crate::{FileError, FileKind};
@@ -29,9 +29,8 @@ pub(super) fn jpeg(rgb: &RgbImage, quality: u8) -> Result<Vec<u8>, FileError> {
     Ok(out)
 }
 
-/// Encodes `image` as 8-bit RGBA PNG.
-pub(super) fn png(image: &DynamicImage) -> Result<Vec<u8>, FileError> {
-    let rgba = image.to_rgba8();
+/// Encodes `rgba` as 8-bit RGBA PNG.
+pub(super) fn png(rgba: &RgbaImage) -> Result<Vec<u8>, FileError> {
     let mut out = Vec::new();
     PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
         .write_image(
@@ -61,7 +60,7 @@ pub(super) fn for_storage(
     quality: u8,
 ) -> Result<(FileKind, Vec<u8>), FileError> {
     if has_transparency(image) {
-        Ok((FileKind::Png, png(image)?))
+        Ok((FileKind::Png, png(&image.to_rgba8())?))
     } else {
         Ok((FileKind::Jpeg, jpeg(&image.to_rgb8(), quality)?))
     }
