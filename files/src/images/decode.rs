@@ -28,12 +28,29 @@ pub(super) fn decode_upright(
     plan: &Plan,
     policy: &ImagePolicy,
 ) -> Result<DynamicImage, FileError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format_of(plan.kind)?);
-    reader.limits(limits(policy));
-    let decoder = reader.into_decoder().map_err(corrupt)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    let fast = match &plan.jpeg {
+        Some(jpeg) if jpeg.scalable() => super::jpeg::decode_rgb(bytes, None).ok(),
+        _ => None,
+    };
+    let mut image = match fast {
+        Some(rgb) => DynamicImage::ImageRgb8(rgb),
+        None => decode_with_image(bytes, plan.kind, policy)?,
+    };
     image.apply_orientation(plan.orientation);
     Ok(image)
+}
+
+/// Decodes with the `image` crate: every format, and JPEGs libjpeg-turbo refuses
+/// (CMYK, 12-bit, and files cut short, whose missing rows come out gray).
+fn decode_with_image(
+    bytes: &[u8],
+    kind: FileKind,
+    policy: &ImagePolicy,
+) -> Result<DynamicImage, FileError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format_of(kind)?);
+    reader.limits(limits(policy));
+    let decoder = reader.into_decoder().map_err(corrupt)?;
+    DynamicImage::from_decoder(decoder).map_err(corrupt)
 }
 
 /// Maps a failure to decode bytes held in memory: an I/O error there is the image

@@ -14,6 +14,7 @@ mod budget;
 mod compress;
 mod decode;
 mod encode;
+mod jpeg;
 mod plan;
 mod thumbnail;
 mod workers;
