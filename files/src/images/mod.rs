@@ -68,6 +68,16 @@ impl Default for ImagePolicy {
     }
 }
 
+impl ImagePolicy {
+    /// Whether an upload of `kind` and `size` bytes is stored as a re-encoded copy
+    /// (so its own bytes are not what is kept). GIF keeps its animation; HEIC and
+    /// non-images are not decoded.
+    pub fn compresses(&self, kind: FileKind, size: u64) -> bool {
+        size > self.compress_above
+            && matches!(kind, FileKind::Jpeg | FileKind::Png | FileKind::Webp)
+    }
+}
+
 /// Width and height in pixels, as displayed (after EXIF orientation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dimensions {

@@ -70,8 +70,7 @@ impl Plan {
         size: u64,
         policy: &ImagePolicy,
     ) -> Result<Self, FileError> {
-        let compress = size > policy.compress_above
-            && matches!(kind, FileKind::Jpeg | FileKind::Png | FileKind::Webp);
+        let compress = policy.compresses(kind, size);
         let mut reader = BufReader::new(File::open(path)?);
         let plan = if kind == FileKind::Jpeg {
             let jpeg = read_jpeg_header(&mut reader).map_err(header_error)?;
