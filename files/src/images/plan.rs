@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use image::metadata::Orientation;
-use image::{ImageDecoder, ImageReader};
+use image::{ColorType, ImageDecoder, ImageReader};
 
 use super::decode::{format_of, limits};
 use super::ImagePolicy;
@@ -27,8 +27,8 @@ pub(crate) struct Plan {
     pub height: u32,
     /// Bytes of one full decode of the (first frame of the) image.
     pub decoded_bytes: u64,
-    /// Whether the decoded image may have an alpha channel.
-    pub alpha: bool,
+    /// The pixel type a full decode gives.
+    pub color: ColorType,
     /// The EXIF orientation (how to turn the stored pixels to display them).
     pub orientation: Orientation,
     /// The JPEG frame header, for JPEGs.
@@ -82,7 +82,9 @@ impl Plan {
                 height: jpeg.height,
                 // CMYK and gray decode to at most 4 bytes a pixel; everything else to RGB.
                 decoded_bytes: pixels * u64::from(jpeg.components.clamp(3, 4)),
-                alpha: false,
+                // libjpeg-turbo decodes to 8-bit RGB; the fallback decoder turns
+                // CMYK into RGB too.
+                color: ColorType::Rgb8,
                 orientation: jpeg.orientation,
                 jpeg: Some(jpeg),
                 compress,
@@ -99,7 +101,7 @@ impl Plan {
                 width,
                 height,
                 decoded_bytes: decoder.total_bytes(),
-                alpha: decoder.color_type().has_alpha(),
+                color: decoder.color_type(),
                 orientation,
                 jpeg: None,
                 compress,
@@ -144,13 +146,25 @@ impl Plan {
             self.decoded_bytes
         };
         let work = if self.compress {
-            // One full decode for both; a copy (turned, or converted to 8-bit RGB(A)
-            // for the encoder); downscaled copies (each at most 9/16 of the one
-            // before, one alive at a time besides the source); the encoded output (at
-            // most 1 byte a pixel as JPEG, 4 as PNG).
-            let copy = turned.max(pixels * 4);
-            let downscaled = pixels * 4 * 9 / 16;
-            let encoded = pixels * if self.alpha { 4 } else { 1 };
+            // One full decode for both; its conversion to 8-bit RGB(A) for the
+            // encoder (none when it is 8-bit RGB already); downscaled copies (each at
+            // most 9/16 of the one before, one alive at a time besides the source);
+            // the encoded output: JPEG encodes only at a quality predicted to fit, so
+            // near the target (the encoder's buffer doubles as it grows, and is
+            // copied once), PNG at most 4 bytes a pixel.
+            let converted = match self.color {
+                ColorType::Rgb8 => 0,
+                ColorType::Rgba8 => pixels * 3,
+                _ => pixels * 4,
+            };
+            let copy = turned.max(converted);
+            let out_pixel = if self.color.has_alpha() { 4 } else { 3 };
+            let downscaled = pixels * out_pixel * 9 / 16;
+            let encoded = if self.color.has_alpha() {
+                pixels * 4
+            } else {
+                (4 * policy.compress_above).min(pixels * 3)
+            };
             self.decoded_bytes + copy + downscaled + encoded
         } else {
             // A JPEG decoded at a DCT scale takes far less, but falls back to a full
