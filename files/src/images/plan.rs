@@ -149,6 +149,7 @@ impl Plan {
             // One full decode for both; its conversion to 8-bit RGB(A) for the
             // encoder (none when it is 8-bit RGB already); downscaled copies (each at
             // most 9/16 of the one before, one alive at a time besides the source);
+            // the row sample that predicts the JPEG size (an eighth of the rows);
             // the encoded output: JPEG encodes only at a quality predicted to fit, so
             // near the target (the encoder's buffer doubles as it grows, and is
             // copied once), PNG at most 4 bytes a pixel.
@@ -163,7 +164,7 @@ impl Plan {
             let encoded = if self.color.has_alpha() {
                 pixels * 4
             } else {
-                (4 * policy.compress_above).min(pixels * 3)
+                pixels * 3 / 8 + (4 * policy.compress_above).min(pixels * 3)
             };
             self.decoded_bytes + copy + downscaled + encoded
         } else {
