@@ -657,6 +657,8 @@ async fn a_truncated_png_is_422_and_a_truncated_jpeg_gets_a_thumbnail() {
         (cut_png.status, error_of(&cut_png).code),
         (422, ErrorCode::Unprocessable)
     );
+    // Stored while it was being decoded, then deleted again with the 422.
+    assert!(setup.stored_blobs().is_empty(), "nothing was kept");
     let photo = jpeg(&photo_like(800, 600, 8), 90, None);
     let cut = &photo[..photo.len() * 3 / 5];
     let meta = upload(admin, "cut.jpg", "image/jpeg", cut).await;
