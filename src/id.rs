@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation
 /// time. On the wire it is the 26-character Crockford base32 form; in the store
-/// it is the `u128`, whose big-endian key encoding keeps that order.
+/// it is the `u128`, which redb orders by value as a key (it stores it
+/// little-endian and compares the decoded numbers), so that order holds there.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Id(u128);
 
@@ -51,7 +52,9 @@ impl FromStr for Id {
     type Err = IdParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() != 26 {
+        // 26 Crockford base-32 digits hold 130 bits: a first digit over 7
+        // would overflow 128 and alias a smaller id, so it is refused.
+        if s.len() != 26 || !s.starts_with(|c: char| ('0'..='7').contains(&c)) {
             return Err(IdParseError(s.to_owned()));
         }
         ulid::Ulid::from_string(s)
@@ -76,6 +79,13 @@ impl<'de> Deserialize<'de> for Id {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_whose_first_digit_overflows_128_bits_is_refused() {
+        assert!("80000000000000000000000000".parse::<Id>().is_err());
+        assert!("ZZZZZZZZZZZZZZZZZZZZZZZZZZ".parse::<Id>().is_err());
+        assert!("7ZZZZZZZZZZZZZZZZZZZZZZZZZ".parse::<Id>().is_ok());
+    }
 
     #[test]
     fn ids_round_trip_through_text() {

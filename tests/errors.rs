@@ -368,3 +368,58 @@ async fn a_multipart_body_on_a_json_endpoint_is_unsupported_media_type() {
         .unwrap();
     assert_eq!(error_of(&response).code, ErrorCode::UnsupportedMediaType);
 }
+
+#[tokio::test]
+async fn data_after_the_json_value_is_a_bad_request_and_nothing_is_stored() {
+    let chat = Chat::start().await;
+    let (status, error) = chat
+        .send_raw_error(br#"{"body":"x"} {"body":"y"}"#.to_vec())
+        .await;
+    assert_eq!((status, error.code), (400, ErrorCode::BadRequest));
+    let listed = get(&chat.agent.client, &chat.messages_path).await;
+    let listed: Value = listed.json().unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_absurd_location_accuracy_is_unprocessable() {
+    let chat = Chat::start().await;
+    let error = chat
+        .send_error(
+            json!({"body": "here", "location": {"lat": 51.5, "lon": -0.1, "accuracy_m": 1e308}}),
+        )
+        .await;
+    assert_eq!(
+        code_and_field(&error),
+        (ErrorCode::Unprocessable, Some("location.accuracy_m"))
+    );
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_body_is_unprocessable() {
+    let chat = Chat::start().await;
+    let error = chat.send_error(json!({"body": "a\u{0000}b"})).await;
+    assert_eq!(
+        code_and_field(&error),
+        (ErrorCode::Unprocessable, Some("body"))
+    );
+    let error = chat
+        .send_error(json!({"body": "colour \u{001b}[31m"}))
+        .await;
+    assert_eq!(
+        code_and_field(&error),
+        (ErrorCode::Unprocessable, Some("body"))
+    );
+}
+
+#[tokio::test]
+async fn tabs_and_line_breaks_in_a_body_are_kept() {
+    let chat = Chat::start().await;
+    let sent = post(
+        &chat.agent.client,
+        &chat.messages_path,
+        json!({"body": "a\tb\r\nc"}),
+    )
+    .await;
+    assert_eq!(sent.status, 201);
+}

@@ -611,6 +611,32 @@ async fn an_origin_on_the_allow_list_may_connect() {
 }
 
 #[tokio::test]
+async fn with_a_public_url_only_its_origin_is_the_daemons_own() {
+    let daemon = daemon_with(|s| s.public_url = Some("https://chat.example.com".into())).await;
+    let s = scene_on(daemon).await;
+    let auth = bearer(&s.customer.client);
+    // A page on evil.example that reaches the daemon under that name (DNS
+    // rebinding) sends a matching Host; without --public-url that passed.
+    let (status, _) = refused(
+        &s.daemon.base_url,
+        "",
+        &[
+            ("authorization", &auth),
+            ("origin", "http://evil.example"),
+            ("host", "evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("origin", "https://chat.example.com"),
+    ];
+    let socket = try_connect(&s.daemon.base_url, "", &headers).await;
+    WsClient::greeted(socket.expect("the public origin is the daemon's own")).await;
+}
+
+#[tokio::test]
 async fn a_websocket_without_credentials_is_refused_with_401() {
     let s = scene().await;
     let (status, body) = refused(&s.daemon.base_url, "", &[]).await;

@@ -35,7 +35,8 @@ const MESSAGES_PER_S: u64 = 1_000;
 const LATENCY_RUN: Duration = Duration::from_secs(10);
 const WARMUP: Duration = Duration::from_secs(2);
 /// Sends in flight at once; past this the sender waits (and says so).
-const MAX_IN_FLIGHT: usize = 256;
+/// At most the daemon's share of requests in flight per user (64 by default).
+const MAX_IN_FLIGHT: usize = 64;
 const IDLE_CONNECTIONS: usize = 10_000;
 const SETUP_CONCURRENCY: usize = 64;
 const CONNECT_CONCURRENCY: usize = 128;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub realtime: Hub,
     /// File storage, image workers and the upload pipeline.
     pub files: Files,
+    /// Requests being served, per user (see `limits`).
+    pub in_flight: crate::limits::InFlight,
     /// False while starting and once draining for shutdown (`/readyz` 503).
     ready: Arc<AtomicBool>,
 }
@@ -56,6 +58,7 @@ impl AppState {
             realtime,
             files,
             store,
+            in_flight: Default::default(),
             settings: Arc::new(settings),
             ready: Arc::new(AtomicBool::new(false)),
         };

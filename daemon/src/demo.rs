@@ -97,6 +97,9 @@ pub async fn load_if_empty(store: &Store) -> anyhow::Result<()> {
 struct Loader {
     users: HashMap<String, Caller>,
     conversations: HashMap<String, (Id, Caller)>,
+    /// Statuses set once the messages are in: an imported inbound message
+    /// reopens a conversation, as a live one would.
+    statuses: Vec<(Id, ConversationStatus)>,
 }
 
 impl Loader {
@@ -115,6 +118,14 @@ impl Loader {
         }
         for message in demo.messages {
             self.message(tx, now, message)?;
+        }
+        tx.set_clock(now);
+        for (conversation_id, status) in std::mem::take(&mut self.statuses) {
+            let patch = ConversationPatch {
+                status: Some(status),
+                ..Default::default()
+            };
+            tx.patch_conversation(&admin, conversation_id, patch)?;
         }
         Ok(())
     }
@@ -188,11 +199,14 @@ impl Loader {
         let conversation = tx.create_conversation(admin, new)?;
         let assignee = c.assignee.as_deref().map(|k| self.caller(k)).transpose()?;
         let patch = ConversationPatch {
-            status: Some(c.status),
+            status: None,
             assignee_id: assignee.map(|a| Some(a.user_id)),
             tags: Some(c.tags),
         };
         tx.patch_conversation(admin, conversation.id, patch)?;
+        if c.status != ConversationStatus::Open {
+            self.statuses.push((conversation.id, c.status));
+        }
         self.conversations
             .insert(c.key, (conversation.id, customer));
         Ok(())

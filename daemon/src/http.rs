@@ -8,7 +8,6 @@ use commcenter::Id;
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -17,7 +16,8 @@ use crate::error::ApiError;
 /// Every response body: whole JSON now, streamed files later.
 pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 pub type Response = http::Response<Body>;
-pub type Request = http::Request<Incoming>;
+/// A request whose body is under the per-client deadlines (see `limits`).
+pub type Request = http::Request<crate::limits::TimedBody>;
 
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
@@ -92,8 +92,19 @@ pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
 }
 
 /// Parses a JSON body into `T`, naming the offending field on failure.
+/// Anything but whitespace after the value is refused: a body is one value.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = deserialize_named(&mut deserializer)?;
+    deserializer
+        .end()
+        .map_err(|_| ApiError::bad_request("body", "malformed JSON: data after the JSON value"))?;
+    Ok(value)
+}
+
+fn deserialize_named<'de, T: DeserializeOwned>(
+    deserializer: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

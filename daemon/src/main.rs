@@ -1,13 +1,22 @@
 //! The `commcenterd` binary: settings, logging, signals, then [`commcenterd::serve`].
 
-use clap::Parser;
-use commcenterd::settings::{Args, LogFormat, Settings};
+use commcenterd::settings::{LogFormat, Settings, SettingsError};
 use commcenterd::AppState;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
-    let settings = Settings::resolve(Args::parse())?;
+    let settings = match Settings::from_argv(std::env::args_os()) {
+        Ok(settings) => settings,
+        // Help, version and flag errors print as clap prints them.
+        Err(SettingsError::Flags(e)) => e.exit(),
+        Err(e) => return Err(e.into()),
+    };
     init_logging(&settings);
+    // Every connection is a descriptor: take what the system allows, and
+    // `serve` fits the connection budget under it.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(error = %e, "cannot raise the open-file limit");
+    }
     // Two cores: two workers keep the runtime small; blocking work (the
     // store) has its own threads.
     let runtime = tokio::runtime::Builder::new_multi_thread()

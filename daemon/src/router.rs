@@ -7,16 +7,13 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
-use commcenter::access::Caller;
-use commcenter::Timestamp;
 use futures_util::FutureExt;
-use http::header::AUTHORIZATION;
 use http::Method;
 
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::routes::{conversations, files, health, messages, presence, projects, users, ws};
+use crate::routes::{conversations, files, health, messages, presence, projects, users, ws, Ctx};
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,31 +148,6 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/api/v1/presence", Route::Presence),
 ];
 
-/// A request's context: the state, the caller (for authenticated routes) and
-/// the path parameters.
-pub struct Ctx {
-    pub state: AppState,
-    caller: Option<Caller>,
-    params: Vec<String>,
-}
-
-impl Ctx {
-    /// The authenticated caller; every `/api/v1` route but the open ones has one.
-    pub fn caller(&self) -> Result<Caller, ApiError> {
-        self.caller.ok_or_else(ApiError::unauthorized)
-    }
-
-    /// The first path parameter, as an id.
-    pub fn id(&self) -> Result<commcenter::Id, ApiError> {
-        let raw = self.params.first().map(String::as_str).unwrap_or("");
-        crate::http::parse_id("id", raw)
-    }
-
-    pub fn json_limit(&self) -> usize {
-        self.state.settings.json_limit_bytes
-    }
-}
-
 /// Finds the route for a method and path, with its captured segments.
 pub fn resolve(method: &Method, path: &str) -> Option<(Route, &'static str, Vec<String>)> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
@@ -244,33 +216,26 @@ async fn dispatch_route(
         route,
         Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
     );
-    let caller = authenticate(&state, &req);
-    if !open && caller.is_none() {
+    let ctx = Ctx::new(state, &req, params);
+    if !open && !ctx.is_authenticated() {
         return ApiError::unauthorized().into_response();
     }
-    let ctx = Ctx {
-        state,
-        caller,
-        params,
+    // Held until the handler answers; a user over their share gets 429
+    // before the body is read (see `limits`).
+    let _in_flight = match ctx.caller().ok().filter(|_| route != Route::WebSocket) {
+        Some(c) => match ctx
+            .state
+            .in_flight
+            .enter(c.user_id, ctx.state.settings.limits.requests_per_user)
+        {
+            Ok(guard) => Some(guard),
+            Err(refused) => return refused.into_response(),
+        },
+        None => None,
     };
     dispatch(route, ctx, req)
         .await
         .unwrap_or_else(ApiError::into_response)
-}
-
-/// The caller behind `Authorization: Bearer <token>`, if the token is live.
-fn authenticate(state: &AppState, req: &Request) -> Option<Caller> {
-    let secret = bearer_secret(req)?;
-    state.store.auth().authenticate(secret, Timestamp::now())
-}
-
-/// The secret of `Authorization: Bearer <token>`, if the header is there.
-pub fn bearer_secret(req: &Request) -> Option<&str> {
-    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, secret) = header.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(secret.trim())
 }
 
 async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiError> {

@@ -9,6 +9,14 @@
 //! A connection upgraded to a WebSocket keeps its permit (a
 //! [`ConnectionLease`]) until the socket closes; on shutdown the hub closes
 //! those with 1001.
+//!
+//! Why a large budget (10,000 by default): a connection is a small task, and
+//! a budget near what one client can open (a thousand slow-header or
+//! stalled-body connections) would let that client make everyone else wait
+//! to be accepted. Each connection is bounded instead: headers must arrive
+//! within `header_timeout` and fit in `MAX_HEADER_BYTES`, a body must keep
+//! arriving (`limits::TimedBody`), and a user has a share of requests in
+//! flight and of WebSockets (`limits`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,10 +25,17 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Semaphore};
 
 use crate::app::AppState;
+use crate::lease::ConnectionLease;
+use crate::limits::TimedBody;
 use crate::router;
+
+/// The read buffer of a connection, which bounds its request line and
+/// headers: 16 KiB, like common proxies' defaults, so a thousand half-sent
+/// headers hold 16 MiB at most.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Serves `listener` until `shutdown` completes, then drains and closes the
 /// store. This is the daemon's one entry point; tests call it on a port-0
@@ -31,7 +46,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let settings = state.settings.clone();
-    let permits = Arc::new(Semaphore::new(settings.max_connections));
+    let budget = connection_budget(settings.max_connections);
+    let permits = Arc::new(Semaphore::new(budget));
     let (stop_tx, stop_rx) = watch::channel(false);
     let realtime = state
         .realtime
@@ -63,9 +79,7 @@ pub async fn serve(
         let state = state.clone();
         let stop = stop_rx.clone();
         tokio::spawn(async move {
-            let lease = ConnectionLease {
-                _permit: Arc::new(permit),
-            };
+            let lease = ConnectionLease::new(permit);
             serve_connection(stream, state, stop, lease).await;
             tracing::trace!(%peer, "connection closed");
         });
@@ -74,7 +88,7 @@ pub async fn serve(
     state.set_ready(false);
     drop(listener);
     let _ = stop_tx.send(true);
-    let all = u32::try_from(settings.max_connections).unwrap_or(u32::MAX);
+    let all = u32::try_from(budget).unwrap_or(u32::MAX);
     if tokio::time::timeout(settings.shutdown_timeout, permits.acquire_many(all))
         .await
         .is_err()
@@ -87,12 +101,24 @@ pub async fn serve(
     Ok(())
 }
 
-/// A connection's place under `max_connections`, handed to every request
-/// on it so that an upgrade can keep it for as long as the upgraded
-/// connection lives.
-#[derive(Clone)]
-pub(crate) struct ConnectionLease {
-    _permit: Arc<OwnedSemaphorePermit>,
+/// Descriptors kept free for the store, files, logs and the listener.
+const RESERVED_FDS: u64 = 256;
+
+/// `max_connections`, lowered to fit the open-file limit: a connection
+/// refused by `accept` (EMFILE) would be worse than one waiting to be accepted.
+fn connection_budget(max_connections: usize) -> usize {
+    let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
+        return max_connections;
+    };
+    let fits = usize::try_from(soft.saturating_sub(RESERVED_FDS).max(16)).unwrap_or(usize::MAX);
+    if fits < max_connections {
+        tracing::warn!(
+            max_connections,
+            open_file_limit = soft,
+            "the open-file limit allows only {fits} connections; raise it (LimitNOFILE) to serve more"
+        );
+    }
+    max_connections.min(fits)
 }
 
 /// Serves one connection until it closes or shutdown asks it to finish.
@@ -103,7 +129,8 @@ async fn serve_connection(
     lease: ConnectionLease,
 ) {
     let header_timeout = state.settings.header_timeout;
-    let service = service_fn(move |mut req: crate::http::Request| {
+    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let mut req = req.map(|body| TimedBody::new(body, &state.settings.limits));
         req.extensions_mut().insert(lease.clone());
         let state = state.clone();
         async move { Ok::<_, std::convert::Infallible>(router::serve(state, req).await) }
@@ -113,7 +140,7 @@ async fn serve_connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
-        .max_buf_size(64 * 1024);
+        .max_buf_size(MAX_HEADER_BYTES);
     let conn = builder
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();

@@ -58,6 +58,7 @@ impl FileError {
             Self::BadRequest(_) => ErrorCode::BadRequest,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
+            Self::Io(e) if is_disk_full(e) => ErrorCode::Unavailable,
             Self::Storage(_) | Self::Io(_) => ErrorCode::Internal,
         }
     }
@@ -71,6 +72,9 @@ impl FileError {
     /// whose details (paths, endpoints) belong in logs only.
     pub fn public_message(&self) -> String {
         match self {
+            Self::Io(e) if is_disk_full(e) => {
+                "the file storage is full; the file was not kept, try again later".to_owned()
+            }
             Self::Storage(_) | Self::Io(_) => "internal error while handling the file".to_owned(),
             other => other.to_string(),
         }
@@ -89,6 +93,15 @@ impl FileError {
             Self::Io(err)
         }
     }
+}
+
+/// A full disk or an exhausted quota: a condition of the server that passes,
+/// not a fault of the request (503, not 500).
+pub fn is_disk_full(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
 }
 
 impl From<tokio::task::JoinError> for FileError {

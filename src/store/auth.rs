@@ -51,6 +51,22 @@ pub struct AuthCache {
 
 impl AuthCache {
     pub(super) fn load(db: &Database) -> Result<AuthCache, StoreError> {
+        Ok(AuthCache {
+            tokens: RwLock::new(Self::read_tokens(db)?),
+            revocations: tokio::sync::watch::Sender::new(0),
+        })
+    }
+
+    /// Replaces the cache with the token table of `db` (after a reopen: the
+    /// commit that failed may or may not have reached the disk).
+    pub(super) fn reload(&self, db: &Database) -> Result<(), StoreError> {
+        let tokens = Self::read_tokens(db)?;
+        *self.tokens.write().unwrap_or_else(|p| p.into_inner()) = tokens;
+        self.revocations.send_modify(|n| *n += 1);
+        Ok(())
+    }
+
+    fn read_tokens(db: &Database) -> Result<HashMap<[u8; 32], Entry>, StoreError> {
         let txn = db.begin_read()?;
         let tokens = txn.open_table(TOKEN)?;
         let users = txn.open_table(USER)?;
@@ -77,10 +93,7 @@ impl AuthCache {
                 },
             );
         }
-        Ok(AuthCache {
-            tokens: RwLock::new(map),
-            revocations: tokio::sync::watch::Sender::new(0),
-        })
+        Ok(map)
     }
 
     /// The caller a secret belongs to, if it is live and unexpired.

@@ -4,9 +4,9 @@ use redb::ReadableTable;
 
 use super::records::{cursor, decode, encode, ConversationRecord, Ordinals, Tally};
 use super::tx::{Mode, Tables};
-use super::users::{require_staff, valid_name};
+use super::users::valid_name;
 use super::{StoreError, Tx, View};
-use crate::access::{Audience, Caller};
+use crate::access::{self, Audience, Caller, Slot};
 use crate::wire::{
     Conversation, ConversationFilter, ConversationKind, ConversationPatch, ConversationStatus,
     EventData, NewConversation, Page, Role,
@@ -63,7 +63,7 @@ impl<M: Mode> Tables<M> {
         c: &ConversationRecord,
     ) -> Result<Conversation, StoreError> {
         let marker = self.read_marker(c.id, caller.user_id)?;
-        let unread = if caller.is_staff() {
+        let unread = if access::may_see_private_notes(caller) {
             c.all.count.saturating_sub(marker.all)
         } else {
             c.public.count.saturating_sub(marker.public)
@@ -96,7 +96,8 @@ impl View {
         after: Option<&str>,
     ) -> Result<Page<Conversation>, StoreError> {
         let after = after.map(cursor::decode_pair).transpose()?;
-        if caller.is_staff() && filter.customer_id.is_none() && filter.project_id.is_none() {
+        let unfiltered = filter.customer_id.is_none() && filter.project_id.is_none();
+        if access::in_every_audience(caller) && unfiltered {
             return self.list_by_activity_index(caller, filter, limit, after);
         }
         let mut candidates = Vec::new();
@@ -143,7 +144,7 @@ impl View {
         let upper = after.map_or((i64::MAX, u128::MAX), |(ms, id)| (ms, id.to_u128()));
         let mut items: Vec<(i64, Conversation)> = Vec::new();
         let mut next_cursor = None;
-        for row in self.t.activity_conversation.range(..upper)?.rev() {
+        for row in self.activity_conversation.range(..upper)?.rev() {
             let (ms, id) = row?.0.value();
             let Some(c) = self.find_conversation(Id::from_u128(id))? else {
                 continue;
@@ -181,7 +182,7 @@ impl View {
         match caller.role {
             Role::Crew => {
                 let me = caller.user_id.to_u128();
-                for row in self.t.crew_project.range((me, 0)..=(me, u128::MAX))? {
+                for row in self.crew_project.range((me, 0)..=(me, u128::MAX))? {
                     let project = Id::from_u128(row?.0.value().1);
                     if let Some(p) = self.find_project(project)? {
                         ids.push(p.conversation_id);
@@ -195,7 +196,6 @@ impl View {
                 }
                 .to_u128();
                 for row in self
-                    .t
                     .customer_conversation
                     .range((customer, 0)..=(customer, u128::MAX))?
                 {
@@ -214,23 +214,8 @@ impl Tx<'_> {
         caller: &Caller,
         new: NewConversation,
     ) -> Result<Conversation, StoreError> {
-        match caller.role {
-            Role::Admin | Role::Agent => {
-                self.require_role(new.customer_id, Role::Customer, "customer_id")?
-            }
-            Role::Customer if new.customer_id == caller.user_id => {}
-            Role::Customer => {
-                return Err(StoreError::forbidden_field(
-                    "customer_id",
-                    "a customer may open conversations only for themself",
-                ))
-            }
-            Role::Crew => {
-                return Err(StoreError::forbidden(
-                    "crew members do not open conversations",
-                ))
-            }
-        }
+        access::may_open_conversation(caller, new.customer_id)?;
+        self.require_fit(new.customer_id, Slot::Customer, "customer_id")?;
         let subject = new
             .subject
             .as_deref()
@@ -264,12 +249,16 @@ impl Tx<'_> {
             public: Tally::default(),
         };
         let id = record.id.to_u128();
-        self.t
-            .customer_conversation
-            .insert((customer_id.to_u128(), id), ())?;
-        self.t
-            .activity_conversation
-            .insert((record.activity(), id), ())?;
+        self.insert(
+            |t| &mut t.customer_conversation,
+            (customer_id.to_u128(), id),
+            (),
+        )?;
+        self.insert(
+            |t| &mut t.activity_conversation,
+            (record.activity(), id),
+            (),
+        )?;
         self.put_conversation(&record)?;
         self.emit_conversation(&record)?;
         Ok(record)
@@ -280,11 +269,11 @@ impl Tx<'_> {
         record: &ConversationRecord,
     ) -> Result<(), StoreError> {
         let bytes = encode(record)?;
-        self.t
-            .conversation
-            .insert(record.id.to_u128(), bytes.as_slice())?;
-        self.wrote = true;
-        Ok(())
+        self.insert(
+            |t| &mut t.conversation,
+            record.id.to_u128(),
+            bytes.as_slice(),
+        )
     }
 
     /// Moves a conversation in the activity index after its activity changed.
@@ -294,12 +283,12 @@ impl Tx<'_> {
         record: &ConversationRecord,
     ) -> Result<(), StoreError> {
         let id = record.id.to_u128();
-        self.t.activity_conversation.remove((old_activity, id))?;
-        self.t
-            .activity_conversation
-            .insert((record.activity(), id), ())?;
-        self.wrote = true;
-        Ok(())
+        self.remove(|t| &mut t.activity_conversation, (old_activity, id))?;
+        self.insert(
+            |t| &mut t.activity_conversation,
+            (record.activity(), id),
+            (),
+        )
     }
 
     /// A `conversation.updated` event. Its conversation is the one customers
@@ -332,17 +321,9 @@ impl Tx<'_> {
         patch: ConversationPatch,
     ) -> Result<Conversation, StoreError> {
         let mut record = self.visible_conversation(caller, id)?;
-        require_staff(caller)?;
+        access::may_change_conversation(caller)?;
         if let Some(Some(assignee)) = patch.assignee_id {
-            match self.find_user(assignee)? {
-                Some(u) if u.role.is_staff() => {}
-                _ => {
-                    return Err(StoreError::invalid(
-                        "assignee_id",
-                        format!("{assignee} is not a staff user"),
-                    ))
-                }
-            }
+            self.require_fit(assignee, Slot::Assignee, "assignee_id")?;
         }
         let tags = patch.tags.map(valid_tags).transpose()?;
         if let Some(status) = patch.status {
@@ -377,7 +358,9 @@ impl Tx<'_> {
             Some(message_id) => {
                 let message = self
                     .find_message(message_id)?
-                    .filter(|m| m.conversation_id == id && (caller.is_staff() || !m.private))
+                    .filter(|m| {
+                        m.conversation_id == id && access::may_see_message(caller, m.private, true)
+                    })
                     .ok_or_else(|| {
                         StoreError::invalid(
                             "up_to",

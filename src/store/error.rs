@@ -1,3 +1,4 @@
+use crate::access::{Denied, Forbidden};
 use crate::wire::ErrorCode;
 
 /// What a store operation can fail with. Domain failures (not found,
@@ -28,7 +29,7 @@ pub enum StoreError {
         field: Option<&'static str>,
     },
     #[error("storage error: {0}")]
-    Storage(#[from] redb::Error),
+    Storage(redb::Error),
     #[error("corrupt record: {0}")]
     Corrupt(String),
     #[error(
@@ -37,6 +38,10 @@ pub enum StoreError {
     NewerSchema { found: u64, supported: u64 },
     #[error("the store is closed")]
     Closed,
+    /// The store cannot be written (or, while it is being reopened, read):
+    /// a full disk or another I/O failure. Clients see 503 and may retry.
+    #[error("the store is unavailable: {0}; try again later")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -77,6 +82,15 @@ impl StoreError {
         }
     }
 
+    /// A refusal from [`crate::access`] about `what` `id`: 403 as it says,
+    /// or, when it must hide, exactly the 404 of a `what` that does not exist.
+    pub fn denied(what: &'static str, id: impl ToString) -> impl FnOnce(Denied) -> Self {
+        move |denied| match denied {
+            Denied::Forbidden(refusal) => refusal.into(),
+            Denied::Hidden => StoreError::not_found(what, id),
+        }
+    }
+
     /// The API error code for this failure.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -85,7 +99,7 @@ impl StoreError {
             StoreError::BadRequest { .. } => ErrorCode::BadRequest,
             StoreError::Invalid { .. } => ErrorCode::Unprocessable,
             StoreError::Conflict { .. } => ErrorCode::Conflict,
-            StoreError::Closed => ErrorCode::Unavailable,
+            StoreError::Closed | StoreError::Unavailable(_) => ErrorCode::Unavailable,
             _ => ErrorCode::Internal,
         }
     }
@@ -102,11 +116,42 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether this is a failure of the storage itself (I/O, a full disk),
+    /// after which redb wants the database closed and reopened.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    /// I/O failures become [`StoreError::Unavailable`]: they say nothing
+    /// about the request and pass when the disk does.
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Io(io) => StoreError::Unavailable(io.to_string()),
+            redb::Error::PreviousIo | redb::Error::DatabaseClosed => {
+                StoreError::Unavailable("the store is recovering from an I/O error".into())
+            }
+            other => StoreError::Storage(other),
+        }
+    }
+}
+
+impl From<Forbidden> for StoreError {
+    fn from(refusal: Forbidden) -> Self {
+        StoreError::Forbidden {
+            message: refusal.reason,
+            field: refusal.field,
+        }
+    }
+}
+
 macro_rules! from_redb {
     ($($error:ty),*) => {$(
         impl From<$error> for StoreError {
             fn from(e: $error) -> Self {
-                StoreError::Storage(e.into())
+                redb::Error::from(e).into()
             }
         }
     )*};

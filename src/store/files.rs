@@ -7,10 +7,8 @@
 //! - `blob_file`: a row per blob a file uses (its bytes and its thumbnail).
 //!   Identical bytes are stored once and shared, so a blob is garbage only
 //!   when no row names it ([`View::blob_in_use`]);
-//! - `file_message`: a row per message carrying the file. It answers "may
-//!   this caller read it": the uploader, staff, and the participants of any
-//!   conversation with a message that carries it (staff-only notes count for
-//!   staff only).
+//! - `file_message`: a row per message carrying the file: the facts behind
+//!   "may this caller read it", which [`access::may_read_file`] decides.
 //!
 //! No event is written for a new file: until a message carries it only its
 //! uploader and staff may read it, and the `message.created` event carries
@@ -24,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::records::{decode, encode};
 use super::tx::{Mode, Tables};
 use super::{StoreError, Tx, View};
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::wire::FileMeta;
 use crate::{Id, Timestamp};
 
@@ -118,13 +116,17 @@ impl<M: Mode> Tables<M> {
         }
     }
 
-    /// The uploader, staff, and participants of a conversation with a
-    /// message (that they may see) carrying the file.
+    /// [`access::may_read_file`], with the messages carrying the file
+    /// searched only when the rule needs them.
     fn may_read_file(&self, caller: &Caller, file: &FileRecord) -> Result<bool, StoreError> {
-        if caller.is_staff() || file.uploaded_by == caller.user_id {
-            return Ok(true);
-        }
-        let f = file.id.to_u128();
+        access::may_read_file(caller, file.uploaded_by, || {
+            self.carried_by_visible_message(caller, file.id)
+        })
+    }
+
+    /// Whether `caller` may see any message that carries the file.
+    fn carried_by_visible_message(&self, caller: &Caller, file: Id) -> Result<bool, StoreError> {
+        let f = file.to_u128();
         for row in self.file_message.range((f, 0)..=(f, u128::MAX))? {
             let message_id = Id::from_u128(row?.0.value().1);
             match self.visible_message(caller, message_id) {
@@ -162,7 +164,7 @@ impl View {
     /// Whether any file uses the blob `sha256` (as its bytes or thumbnail).
     /// A blob that is not in use may be deleted.
     pub fn blob_in_use(&self, sha256: &str) -> Result<bool, StoreError> {
-        let mut rows = self.t.blob_file.range((sha256, 0)..=(sha256, u128::MAX))?;
+        let mut rows = self.blob_file.range((sha256, 0)..=(sha256, u128::MAX))?;
         Ok(rows.next().transpose()?.is_some())
     }
 }
@@ -203,11 +205,10 @@ impl Tx<'_> {
     fn put_file(&mut self, record: &FileRecord) -> Result<(), StoreError> {
         let bytes = encode(record)?;
         let id = record.id.to_u128();
-        self.t.file.insert(id, bytes.as_slice())?;
+        self.insert(|t| &mut t.file, id, bytes.as_slice())?;
         for blob in record.blobs() {
-            self.t.blob_file.insert((blob, id), ())?;
+            self.insert(|t| &mut t.blob_file, (blob, id), ())?;
         }
-        self.wrote = true;
         Ok(())
     }
 
@@ -245,10 +246,8 @@ impl Tx<'_> {
         file_ids: &[Id],
     ) -> Result<(), StoreError> {
         for file in file_ids {
-            self.t
-                .file_message
-                .insert((file.to_u128(), message_id.to_u128()), ())?;
-            self.wrote = true;
+            let key = (file.to_u128(), message_id.to_u128());
+            self.insert(|t| &mut t.file_message, key, ())?;
         }
         Ok(())
     }

@@ -51,11 +51,7 @@ impl Tx<'_> {
         key: &str,
         fingerprint: &str,
     ) -> Result<Replay, StoreError> {
-        let Some(value) = self
-            .t
-            .user_idempotency
-            .get((caller.user_id.to_u128(), key))?
-        else {
+        let Some(value) = self.user_idempotency.get((caller.user_id.to_u128(), key))? else {
             return Ok(Replay::Fresh);
         };
         let answer: IdempotentAnswer = decode(value.value())?;
@@ -88,10 +84,7 @@ impl Tx<'_> {
             created_at: self.now,
         };
         let bytes = encode(&answer)?;
-        self.t
-            .user_idempotency
-            .insert((caller.user_id.to_u128(), key), bytes.as_slice())?;
-        self.wrote = true;
-        Ok(())
+        let row = (caller.user_id.to_u128(), key);
+        self.insert(|t| &mut t.user_idempotency, row, bytes.as_slice())
     }
 }

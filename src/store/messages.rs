@@ -7,19 +7,14 @@ use super::records::{
 };
 use super::tx::{Mode, Tables};
 use super::{StoreError, Tx, View};
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::wire::{
     Channel, ConversationKind, ConversationStatus, Direction, EventData, Location, Message,
-    MessageStatus, NewMessage, Page, Role,
+    MessageStatus, NewMessage, Page,
 };
 use crate::Id;
 
-/// Longest body and subject, in characters (the subject limit is RFC 5322's
-/// line length).
-pub const MAX_BODY_CHARS: usize = 32_000;
-pub const MAX_SUBJECT_CHARS: usize = 998;
-/// Most attachments on one message.
-pub const MAX_ATTACHMENTS: usize = 20;
+pub use crate::wire::{MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 
 impl<M: Mode> Tables<M> {
     pub(super) fn find_message(&self, id: Id) -> Result<Option<MessageRecord>, StoreError> {
@@ -38,13 +33,15 @@ impl<M: Mode> Tables<M> {
     ) -> Result<(MessageRecord, ConversationRecord), StoreError> {
         let not_found = || StoreError::not_found("message", id);
         let message = self.find_message(id)?.ok_or_else(not_found)?;
-        if message.private && !caller.is_staff() {
-            return Err(not_found());
-        }
         let conversation = self
-            .visible_conversation(caller, message.conversation_id)
-            .map_err(|_| not_found())?;
-        Ok((message, conversation))
+            .find_conversation(message.conversation_id)?
+            .ok_or_else(not_found)?;
+        let sees_conversation = self.audience_includes(&conversation.audience(), caller)?;
+        if access::may_see_message(caller, message.private, sees_conversation) {
+            Ok((message, conversation))
+        } else {
+            Err(not_found())
+        }
     }
 
     pub(super) fn message_to_wire(&self, m: &MessageRecord) -> Result<Message, StoreError> {
@@ -95,12 +92,13 @@ impl View {
             .unwrap_or(u64::MAX);
         let mut newest_first = Vec::new();
         let mut next_cursor = None;
-        for row in self.t.conversation_message.range((c, 0)..(c, upper))?.rev() {
+        for row in self.conversation_message.range((c, 0)..(c, upper))?.rev() {
             let (_, id) = row?;
             let Some(message) = self.find_message(Id::from_u128(id.value()))? else {
                 continue;
             };
-            if message.private && !caller.is_staff() {
+            // The conversation is visible (checked above); notes may not be.
+            if !access::may_see_message(caller, message.private, true) {
                 continue;
             }
             if newest_first.len() == limit {
@@ -131,7 +129,8 @@ impl Tx<'_> {
         let mut conversation = self.visible_conversation(caller, conversation_id)?;
         let channel = new.channel.unwrap_or(Channel::InApp);
         let private = new.private.unwrap_or(false);
-        check_sender_may_use(caller, channel, private)?;
+        access::may_send(caller, channel, private)?;
+        check_note_channel(channel, private)?;
         self.check_reachable(&conversation, channel)?;
         if let Some(template) = new.template_id {
             return Err(StoreError::invalid(
@@ -243,9 +242,11 @@ impl Tx<'_> {
         };
         self.put_message(&message)?;
         self.index_attachments(message.id, &message.attachment_ids)?;
-        self.t
-            .conversation_message
-            .insert((conversation.id.to_u128(), ord.all), message.id.to_u128())?;
+        self.insert(
+            |t| &mut t.conversation_message,
+            (conversation.id.to_u128(), ord.all),
+            message.id.to_u128(),
+        )?;
         let reopened = self.count_message(conversation, &message);
         self.put_conversation(conversation)?;
         self.reindex_activity(old_activity, conversation)?;
@@ -265,11 +266,7 @@ impl Tx<'_> {
 
     pub(super) fn put_message(&mut self, message: &MessageRecord) -> Result<(), StoreError> {
         let bytes = encode(message)?;
-        self.t
-            .message
-            .insert(message.id.to_u128(), bytes.as_slice())?;
-        self.wrote = true;
-        Ok(())
+        self.insert(|t| &mut t.message, message.id.to_u128(), bytes.as_slice())
     }
 
     /// Adds a new message to its conversation's tallies. An inbound message
@@ -354,42 +351,16 @@ pub struct ImportedMessage {
     pub at: crate::Timestamp,
 }
 
-/// Customers write in-app only; crew in-app or phone logs; only staff write
-/// notes, and a note is never sent by SMS or email.
-fn check_sender_may_use(
-    caller: &Caller,
-    channel: Channel,
-    private: bool,
-) -> Result<(), StoreError> {
-    if private && !caller.is_staff() {
-        return Err(StoreError::forbidden_field(
-            "private",
-            "only staff write private notes",
-        ));
-    }
+/// A note stays inside: it is never sent by SMS or email. (Who may write a
+/// note at all is [`access::may_send`]'s.)
+fn check_note_channel(channel: Channel, private: bool) -> Result<(), StoreError> {
     if private && matches!(channel, Channel::Sms | Channel::Email) {
         return Err(StoreError::invalid(
             "private",
             "a private note is never sent by sms or email",
         ));
     }
-    let allowed = match caller.role {
-        Role::Admin | Role::Agent => true,
-        Role::Crew => matches!(channel, Channel::InApp | Channel::Phone),
-        Role::Customer => channel == Channel::InApp,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(StoreError::forbidden_field(
-            "channel",
-            format!(
-                "a {} may not send {} messages",
-                caller.role.as_str(),
-                channel.as_str()
-            ),
-        ))
-    }
+    Ok(())
 }
 
 fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Result<(), StoreError> {
@@ -411,6 +382,8 @@ fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Resul
             format!("subject must be at most {MAX_SUBJECT_CHARS} characters"),
         ));
     }
+    check_no_control_chars("body", body)?;
+    check_no_control_chars("subject", subject.unwrap_or(""))?;
     if attachments.len() > MAX_ATTACHMENTS {
         return Err(StoreError::invalid(
             "attachments",
@@ -420,7 +393,30 @@ fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Resul
     Ok(())
 }
 
-/// Coordinates in range, accuracy not negative; `recorded_at` defaults to now.
+/// Text may hold tabs and line breaks but no other control character: a NUL
+/// (`\u0000`) or an escape sequence has no place in a message, cannot go by
+/// SMS or email, and could rewrite a staff member's terminal.
+fn check_no_control_chars(field: &'static str, text: &str) -> Result<(), StoreError> {
+    match text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        Some(c) => Err(StoreError::invalid(
+            field,
+            format!(
+                "{field} must not contain the control character U+{:04X}",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The largest `accuracy_m` taken: 100 km, coarser than any cell-tower fix.
+const MAX_ACCURACY_M: f64 = 100_000.0;
+
+/// Coordinates in range, accuracy from 0 to [`MAX_ACCURACY_M`];
+/// `recorded_at` defaults to now.
 fn valid_location(mut l: Location, now: crate::Timestamp) -> Result<Location, StoreError> {
     if !l.lat.is_finite() || !(-90.0..=90.0).contains(&l.lat) {
         return Err(StoreError::invalid(
@@ -434,10 +430,12 @@ fn valid_location(mut l: Location, now: crate::Timestamp) -> Result<Location, St
             "lon must be between -180 and 180",
         ));
     }
-    if l.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+    if l.accuracy_m
+        .is_some_and(|a| !(0.0..=MAX_ACCURACY_M).contains(&a))
+    {
         return Err(StoreError::invalid(
             "location.accuracy_m",
-            "accuracy_m must be a positive number of metres",
+            "accuracy_m must be a number of metres from 0 to 100000",
         ));
     }
     l.recorded_at.get_or_insert(now);

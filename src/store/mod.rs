@@ -14,12 +14,15 @@ mod conversations;
 mod error;
 mod events;
 mod files;
+mod health;
 mod idempotency;
 mod messages;
 mod projects;
 mod realtime;
 mod receipts;
 mod records;
+#[cfg(test)]
+mod rollback_tests;
 mod tables;
 mod tx;
 mod users;
@@ -36,6 +39,7 @@ pub use auth::AuthCache;
 pub use error::StoreError;
 pub use events::StoredEvent;
 pub use files::{BlobRef, NewFile, StoredFile};
+pub use health::WriteHealth;
 pub use idempotency::{fingerprint, IdempotentAnswer, Replay, IDEMPOTENCY_WINDOW_MS};
 pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 pub use tx::{Tx, View};
@@ -55,7 +59,8 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Arc<Database>,
+    db: Arc<health::DbSlot>,
+    health: Arc<WriteHealth>,
     jobs: mpsc::Sender<writer::Job>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     auth: Arc<AuthCache>,
@@ -82,17 +87,18 @@ impl Default for StoreOptions {
 impl Store {
     /// Opens (or creates) the store file at `path` and starts its writer thread.
     pub fn open(path: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
-        let db = Database::builder()
-            .set_cache_size(options.cache_bytes)
-            .create(path)
-            .map_err(redb::Error::from)?;
+        let db = open_database(path, options)?;
         let (epoch, last_seq) = tx::initialise(&db)?;
         let auth = Arc::new(AuthCache::load(&db)?);
-        let db = Arc::new(db);
+        let db = Arc::new(health::DbSlot::new(db));
+        let health = Arc::new(WriteHealth::default());
         let (events, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
         let last_seq = Arc::new(AtomicU64::new(last_seq));
         let (jobs, thread) = writer::start(writer::WriterParts {
             db: db.clone(),
+            path: path.to_owned(),
+            options: options.clone(),
+            health: health.clone(),
             auth: auth.clone(),
             events: events.clone(),
             last_seq: last_seq.clone(),
@@ -101,6 +107,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
+                health,
                 jobs,
                 writer: Mutex::new(Some(thread)),
                 auth,
@@ -119,6 +126,7 @@ impl Store {
     {
         let db = self.inner.db.clone();
         tokio::task::spawn_blocking(move || {
+            let db = db.get()?;
             let txn = db.begin_read().map_err(redb::Error::from)?;
             let view = View::open(&txn)?;
             f(&view)
@@ -167,6 +175,12 @@ impl Store {
         &self.inner.epoch
     }
 
+    /// `Err(cause)` while the store cannot write (a full disk); writes are
+    /// then refused at once with [`StoreError::Unavailable`].
+    pub fn write_health(&self) -> Result<(), String> {
+        self.inner.health.check()
+    }
+
     /// Whether the store answers a read.
     pub async fn ping(&self) -> bool {
         self.read(|v| v.meta_ok()).await.is_ok()
@@ -186,7 +200,17 @@ impl Store {
     }
 }
 
-/// Reads a `u64` meta value.
+/// Opens (or creates) the redb file; also how the writer reopens it after
+/// an I/O error.
+fn open_database(path: &Path, options: &StoreOptions) -> Result<Database, StoreError> {
+    Ok(Database::builder()
+        .set_cache_size(options.cache_bytes)
+        .create(path)
+        .map_err(redb::Error::from)?)
+}
+
+/// Reads a `u64` meta value. They are stored as 8 big-endian bytes (a value
+/// encoding, not a key order: it only has to stay the same).
 fn meta_u64(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     key: &str,

@@ -4,9 +4,9 @@ use redb::ReadableTable;
 
 use super::records::{cursor, decode, encode};
 use super::tx::{Mode, Tables};
-use super::users::{require_staff, valid_name};
+use super::users::valid_name;
 use super::{StoreError, Tx, View};
-use crate::access::{Audience, Caller};
+use crate::access::{self, Audience, Caller, Slot};
 use crate::wire::{
     ConversationKind, EventData, NewProject, Page, Project, ProjectPatch, ProjectStatus, Role,
 };
@@ -34,13 +34,9 @@ impl<M: Mode> Tables<M> {
         audience: &Audience,
         caller: &Caller,
     ) -> Result<bool, StoreError> {
-        let mut lookup = Ok(false);
-        let included = audience.includes(caller, |project_id| {
-            lookup = self.crew_assigned(caller.user_id, project_id);
-            *lookup.as_ref().unwrap_or(&false)
-        });
-        lookup?;
-        Ok(included)
+        audience.includes_with(caller, |project_id| {
+            self.crew_assigned(caller.user_id, project_id)
+        })
     }
 
     /// The project if `caller` may see it; otherwise `NotFound`, so that
@@ -85,26 +81,32 @@ impl View {
                 next_cursor = items.last().map(|p: &Project| p.id.to_string());
                 break;
             }
-            if let Some(project) = self.find_project(Id::from_u128(id))? {
+            let Some(project) = self.find_project(Id::from_u128(id))? else {
+                continue;
+            };
+            // The index names candidates; the audience rule decides.
+            if self.audience_includes(&project_audience(&project), caller)? {
                 items.push(project);
             }
         }
         Ok(Page { items, next_cursor })
     }
 
-    /// Ids of the projects `caller` may see that are below `before`, newest first.
+    /// Ids of the projects below `before` worth checking for `caller`, newest
+    /// first: every project for staff, else the index of the caller's own
+    /// (crew: assigned; customers: theirs).
     fn project_ids_for(&self, caller: &Caller, before: u128) -> Result<Vec<u128>, StoreError> {
         let mut ids = Vec::new();
-        if caller.is_staff() {
-            for row in self.t.project.range(..before)?.rev() {
+        if access::in_every_audience(caller) {
+            for row in self.project.range(..before)?.rev() {
                 ids.push(row?.0.value());
             }
             return Ok(ids);
         }
         let me = caller.user_id.to_u128();
         let index = match caller.role {
-            Role::Crew => &self.t.crew_project,
-            _ => &self.t.customer_project,
+            Role::Crew => &self.crew_project,
+            _ => &self.customer_project,
         };
         for row in index.range((me, 0)..(me, before))?.rev() {
             ids.push(row?.0.value().1);
@@ -125,9 +127,9 @@ impl Tx<'_> {
         caller: &Caller,
         new: NewProject,
     ) -> Result<Project, StoreError> {
-        require_staff(caller)?;
+        access::may_create_project(caller)?;
         let name = valid_name("name", &new.name)?;
-        self.require_role(new.customer_id, Role::Customer, "customer_id")?;
+        self.require_fit(new.customer_id, Slot::Customer, "customer_id")?;
         let crew_ids = self.valid_crew(new.crew_ids.unwrap_or_default())?;
         let address = new.address.as_deref().map(valid_address).transpose()?;
         let id = self.new_id();
@@ -147,9 +149,11 @@ impl Tx<'_> {
             conversation_id: conversation.id,
             created_at: self.now,
         };
-        self.t
-            .customer_project
-            .insert((project.customer_id.to_u128(), id.to_u128()), ())?;
+        self.insert(
+            |t| &mut t.customer_project,
+            (project.customer_id.to_u128(), id.to_u128()),
+            (),
+        )?;
         self.assign_crew(id, &[], &project.crew_ids)?;
         self.put_project(&project)?;
         Ok(project)
@@ -163,7 +167,7 @@ impl Tx<'_> {
         patch: ProjectPatch,
     ) -> Result<Project, StoreError> {
         let mut project = self.visible_project(caller, id)?;
-        require_staff(caller)?;
+        access::may_change_project(caller)?;
         if let Some(name) = &patch.name {
             project.name = valid_name("name", name)?;
         }
@@ -184,10 +188,7 @@ impl Tx<'_> {
 
     fn put_project(&mut self, project: &Project) -> Result<(), StoreError> {
         let bytes = encode(project)?;
-        self.t
-            .project
-            .insert(project.id.to_u128(), bytes.as_slice())?;
-        self.wrote = true;
+        self.insert(|t| &mut t.project, project.id.to_u128(), bytes.as_slice())?;
         self.emit(
             project_audience(project),
             EventData::ProjectUpdated {
@@ -201,12 +202,11 @@ impl Tx<'_> {
     fn assign_crew(&mut self, project: Id, old: &[Id], new: &[Id]) -> Result<(), StoreError> {
         let p = project.to_u128();
         for crew in old.iter().filter(|c| !new.contains(c)) {
-            self.t.crew_project.remove((crew.to_u128(), p))?;
+            self.remove(|t| &mut t.crew_project, (crew.to_u128(), p))?;
         }
         for crew in new.iter().filter(|c| !old.contains(c)) {
-            self.t.crew_project.insert((crew.to_u128(), p), ())?;
+            self.insert(|t| &mut t.crew_project, (crew.to_u128(), p), ())?;
         }
-        self.wrote = true;
         Ok(())
     }
 
@@ -215,23 +215,24 @@ impl Tx<'_> {
         ids.sort();
         ids.dedup();
         for id in &ids {
-            self.require_role(*id, Role::Crew, "crew_ids")?;
+            self.require_fit(*id, Slot::Crew, "crew_ids")?;
         }
         Ok(ids)
     }
 
-    /// `id` names an existing user with `role`, or the request is invalid.
-    pub(super) fn require_role(
+    /// `id` names an existing user who may fill `slot` (see
+    /// [`access::fits`]), or the request is invalid on `field`.
+    pub(super) fn require_fit(
         &self,
         id: Id,
-        role: Role,
+        slot: Slot,
         field: &'static str,
     ) -> Result<(), StoreError> {
         match self.find_user(id)? {
-            Some(u) if u.role == role => Ok(()),
+            Some(u) if access::fits(slot, u.role) => Ok(()),
             Some(_) => Err(StoreError::invalid(
                 field,
-                format!("user {id} is not a {}", role.as_str()),
+                format!("user {id} is not {}", slot.wanted()),
             )),
             None => Err(StoreError::invalid(
                 field,

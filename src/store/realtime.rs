@@ -7,9 +7,8 @@ use serde::Deserialize;
 
 use super::events::StoredEvent;
 use super::records::{decode, TokenRecord};
-use super::users::require_staff;
 use super::{meta_u64, StoreError, Tx, View};
-use crate::access::{Audience, Caller};
+use crate::access::{self, Audience, Caller};
 use crate::wire::{User, WsTicket};
 use crate::{Id, Timestamp};
 
@@ -29,7 +28,7 @@ impl View {
     /// catches up after it fell behind the live broadcast.
     pub fn events_range(&self, after: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
         let mut out = Vec::new();
-        for row in self.t.event.range(after.saturating_add(1)..)? {
+        for row in self.event.range(after.saturating_add(1)..)? {
             out.push(decode(row?.1.value())?);
             if out.len() >= limit {
                 break;
@@ -40,15 +39,15 @@ impl View {
 
     /// The highest `seq` pruned from the log; a resume from before it has a gap.
     pub fn events_pruned_through(&self) -> Result<u64, StoreError> {
-        Ok(meta_u64(&self.t.meta, PRUNED_THROUGH)?.unwrap_or(0))
+        Ok(meta_u64(&self.meta, PRUNED_THROUGH)?.unwrap_or(0))
     }
 
     /// The last committed `seq` and every (project, crew member) assignment,
     /// from one snapshot, so that events after that `seq` keep it current.
     pub fn crew_assignments(&self) -> Result<(u64, Vec<(Id, Id)>), StoreError> {
-        let last_seq = meta_u64(&self.t.meta, "last_seq")?.unwrap_or(0);
+        let last_seq = meta_u64(&self.meta, "last_seq")?.unwrap_or(0);
         let mut pairs = Vec::new();
-        for row in self.t.crew_project.iter()? {
+        for row in self.crew_project.iter()? {
             let (crew, project) = row?.0.value();
             pairs.push((Id::from_u128(project), Id::from_u128(crew)));
         }
@@ -66,9 +65,9 @@ impl View {
         &self,
         caller: &Caller,
     ) -> Result<Vec<(Id, Option<Timestamp>)>, StoreError> {
-        require_staff(caller)?;
+        access::may_look_up_users(caller)?;
         let mut out = Vec::new();
-        for row in self.t.user.iter()? {
+        for row in self.user.iter()? {
             let user: User = decode(row?.1.value())?;
             out.push((user.id, user.last_seen_at));
         }
@@ -87,11 +86,11 @@ impl Tx<'_> {
         let secret = format!("{TICKET_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
         let hash = crate::token::hash_secret(&secret);
         let expires_at = self.now.plus_millis(ttl_ms);
-        self.t.ws_ticket.insert(
+        self.insert(
+            |t| &mut t.ws_ticket,
             hash.as_slice(),
             (caller.token_id.to_u128(), expires_at.millis()),
         )?;
-        self.wrote = true;
         Ok(WsTicket {
             ticket: secret,
             expires_at,
@@ -106,12 +105,12 @@ impl Tx<'_> {
         secret: &str,
     ) -> Result<Option<(Caller, [u8; 32])>, StoreError> {
         let hash = crate::token::hash_secret(secret);
-        let Some((token_id, expires_ms)) =
-            self.t.ws_ticket.remove(hash.as_slice())?.map(|v| v.value())
+        let Some((token_id, expires_ms)) = self
+            .remove(|t| &mut t.ws_ticket, hash.as_slice())?
+            .map(|v| v.value())
         else {
             return Ok(None);
         };
-        self.wrote = true;
         if expires_ms <= self.now.millis() {
             return Ok(None);
         }
@@ -120,7 +119,7 @@ impl Tx<'_> {
 
     /// The caller behind a token that is neither revoked nor expired, and its hash.
     fn live_token_caller(&self, token_id: Id) -> Result<Option<(Caller, [u8; 32])>, StoreError> {
-        let Some(token) = self.t.token.get(token_id.to_u128())? else {
+        let Some(token) = self.token.get(token_id.to_u128())? else {
             return Ok(None);
         };
         let token: TokenRecord = decode(token.value())?;
@@ -161,7 +160,7 @@ impl Tx<'_> {
         max_rows: usize,
     ) -> Result<usize, StoreError> {
         let mut doomed = Vec::new();
-        for row in self.t.event.iter()? {
+        for row in self.event.iter()? {
             let (seq, value) = row?;
             let event: EventTime = decode(value.value())?;
             if event.at >= cutoff || doomed.len() >= max_rows {
@@ -173,12 +172,10 @@ impl Tx<'_> {
             return Ok(0);
         };
         for seq in &doomed {
-            self.t.event.remove(seq)?;
+            self.remove(|t| &mut t.event, seq)?;
         }
-        self.t
-            .meta
-            .insert(PRUNED_THROUGH, last.to_be_bytes().as_slice())?;
-        self.wrote = true;
+        let last = last.to_be_bytes();
+        self.insert(|t| &mut t.meta, PRUNED_THROUGH, last.as_slice())?;
         Ok(doomed.len())
     }
 
@@ -186,7 +183,7 @@ impl Tx<'_> {
     pub fn prune_ws_tickets(&mut self) -> Result<usize, StoreError> {
         let now = self.now.millis();
         let mut expired = Vec::new();
-        for row in self.t.ws_ticket.iter()? {
+        for row in self.ws_ticket.iter()? {
             let (hash, value) = row?;
             let (_, expires_ms) = value.value();
             if expires_ms <= now {
@@ -194,9 +191,8 @@ impl Tx<'_> {
             }
         }
         for hash in &expired {
-            self.t.ws_ticket.remove(hash.as_slice())?;
+            self.remove(|t| &mut t.ws_ticket, hash.as_slice())?;
         }
-        self.wrote |= !expired.is_empty();
         Ok(expired.len())
     }
 }

@@ -11,7 +11,7 @@ use redb::ReadableTable;
 
 use super::records::{ConversationRecord, MessageRecord, Ordinals};
 use super::{StoreError, Tx, View};
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::wire::{EventData, MessageStatus, ReceiptState, Receipts, RecipientReceipt};
 use crate::{Id, Timestamp};
 
@@ -19,7 +19,7 @@ impl View {
     /// `GET /messages/{id}/receipts`.
     pub fn receipts(&self, caller: &Caller, message_id: Id) -> Result<Receipts, StoreError> {
         let (message, _) = self.visible_message(caller, message_id)?;
-        receipts_of(&self.t.message_receipt, &message)
+        receipts_of(&self.message_receipt, &message)
     }
 }
 
@@ -56,11 +56,7 @@ impl Tx<'_> {
         state: ReceiptState,
     ) -> Result<Receipts, StoreError> {
         let (mut message, conversation) = self.visible_message(caller, message_id)?;
-        if message.sender_id == caller.user_id {
-            return Err(StoreError::forbidden(
-                "the sender does not acknowledge their own message",
-            ));
-        }
+        access::may_acknowledge(caller, message.sender_id)?;
         match state {
             ReceiptState::Delivered => {
                 self.record_receipt(caller, &conversation, &mut message, state)?;
@@ -72,7 +68,7 @@ impl Tx<'_> {
                     .ok_or_else(|| StoreError::not_found("message", message_id))?;
             }
         }
-        receipts_of(&self.t.message_receipt, &message)
+        receipts_of(&self.message_receipt, &message)
     }
 
     /// Moves `caller`'s read marker in `conversation` forward to `target`,
@@ -91,7 +87,6 @@ impl Tx<'_> {
         let c = conversation.id.to_u128();
         let mut passed = Vec::new();
         for row in self
-            .t
             .conversation_message
             .range((c, marker.all + 1)..=(c, target.all))?
         {
@@ -101,16 +96,15 @@ impl Tx<'_> {
             let Some(mut message) = self.find_message(Id::from_u128(id))? else {
                 continue;
             };
-            if message.sender_id != caller.user_id && (caller.is_staff() || !message.private) {
+            if access::receipts_on_read(caller, message.sender_id, message.private) {
                 self.record_receipt(caller, conversation, &mut message, ReceiptState::Read)?;
             }
         }
-        self.t.conversation_read_marker.insert(
+        self.insert(
+            |t| &mut t.conversation_read_marker,
             (c, caller.user_id.to_u128()),
             (target.all, target.public.max(marker.public)),
-        )?;
-        self.wrote = true;
-        Ok(())
+        )
     }
 
     /// Records that `reader` reached `state` for `message`: the receipt row,
@@ -125,7 +119,6 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         let key = (message.id.to_u128(), reader.user_id.to_u128());
         let (delivered, read) = self
-            .t
             .message_receipt
             .get(key)?
             .map(|v| v.value())
@@ -138,10 +131,7 @@ impl Tx<'_> {
         if (new_delivered, new_read) == (delivered, read) {
             return Ok(());
         }
-        self.t
-            .message_receipt
-            .insert(key, (new_delivered, new_read))?;
-        self.wrote = true;
+        self.insert(|t| &mut t.message_receipt, key, (new_delivered, new_read))?;
         let audience = conversation.message_audience(message.private);
         self.emit(
             audience,

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use crate::access::{Audience, Caller};
+use crate::access::{self, Audience, Caller};
 use crate::wire::{
     Channel, Conversation, ConversationFilter, ConversationKind, ConversationStatus, Direction,
     Location, MessageStatus,
@@ -83,7 +83,7 @@ impl ConversationRecord {
 
     /// The tally the caller may see.
     pub fn tally_for(&self, caller: &Caller) -> &Tally {
-        if caller.is_staff() {
+        if access::may_see_private_notes(caller) {
             &self.all
         } else {
             &self.public
@@ -207,5 +207,127 @@ pub(super) mod cursor {
             message: format!("`{cursor}` is not a cursor of this list"),
             field: Some("cursor"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::wire::Role;
+
+    const AT: &str = "2026-11-26T05:15:20.123Z";
+
+    fn id(n: u128) -> Id {
+        Id::from_u128(n)
+    }
+
+    /// The names a store holds for enums and fields: renaming a variant or a
+    /// field would leave earlier stores unreadable (every enum here is kept
+    /// by name, never by number; `Tally::channels` is a `Channel::bit` mask).
+    #[test]
+    fn a_conversation_record_keeps_its_stored_form() {
+        let at = Timestamp::parse(AT).unwrap();
+        let tally = Tally {
+            count: 2,
+            last_at: Some(at),
+            preview: Some("hi".into()),
+            channels: Channel::Sms.bit() | Channel::Phone.bit(),
+        };
+        let record = ConversationRecord {
+            id: id(1),
+            kind: ConversationKind::Project,
+            customer_id: id(2),
+            project_id: Some(id(3)),
+            subject: None,
+            status: ConversationStatus::Archived,
+            assignee_id: None,
+            tags: vec!["roof".into()],
+            created_at: at,
+            updated_at: at,
+            all: tally.clone(),
+            public: tally,
+        };
+        let tally = json!({"count": 2, "last_at": AT, "preview": "hi", "channels": 10});
+        let stored = json!({
+            "id": id(1), "kind": "project", "customer_id": id(2), "project_id": id(3),
+            "subject": null, "status": "archived", "assignee_id": null, "tags": ["roof"],
+            "created_at": AT, "updated_at": AT, "all": tally, "public": tally,
+        });
+        assert_eq!(serde_json::to_value(&record).unwrap(), stored);
+        let read: ConversationRecord = decode(stored.to_string().as_bytes()).unwrap();
+        assert_eq!(read.all.channels, 10);
+        assert_eq!(read.audience(), Audience::Crew { project_id: id(3) });
+    }
+
+    #[test]
+    fn a_message_record_keeps_its_stored_form() {
+        let at = Timestamp::parse(AT).unwrap();
+        let record = MessageRecord {
+            id: id(1),
+            conversation_id: id(2),
+            customer_id: id(3),
+            project_id: None,
+            sender_id: id(4),
+            direction: Direction::Outbound,
+            channel: Channel::InApp,
+            subject: None,
+            body: "hi".into(),
+            attachment_ids: vec![id(5)],
+            template_id: None,
+            location: None,
+            private: true,
+            status: MessageStatus::Delivered,
+            error: None,
+            created_at: at,
+            delivered_at: Some(at),
+            read_at: None,
+            ord: Ordinals { all: 3, public: 2 },
+        };
+        let stored = json!({
+            "id": id(1), "conversation_id": id(2), "customer_id": id(3), "project_id": null,
+            "sender_id": id(4), "direction": "outbound", "channel": "in_app", "subject": null,
+            "body": "hi", "attachment_ids": [id(5)], "template_id": null, "location": null,
+            "private": true, "status": "delivered", "error": null, "created_at": AT,
+            "delivered_at": AT, "read_at": null, "ord": {"all": 3, "public": 2},
+        });
+        assert_eq!(serde_json::to_value(&record).unwrap(), stored);
+    }
+
+    #[test]
+    fn audiences_and_roles_keep_their_stored_names() {
+        let audiences = [
+            (Audience::Staff, json!({"to": "staff"})),
+            (
+                Audience::Customer { customer_id: id(1) },
+                json!({"to": "customer", "customer_id": id(1)}),
+            ),
+            (
+                Audience::Crew { project_id: id(2) },
+                json!({"to": "crew", "project_id": id(2)}),
+            ),
+            (
+                Audience::Project {
+                    project_id: id(2),
+                    customer_id: id(1),
+                },
+                json!({"to": "project", "project_id": id(2), "customer_id": id(1)}),
+            ),
+        ];
+        for (audience, stored) in audiences {
+            assert_eq!(serde_json::to_value(audience).unwrap(), stored);
+        }
+        let roles = [Role::Admin, Role::Agent, Role::Crew, Role::Customer];
+        let names: Vec<_> = roles.map(|r| serde_json::to_value(r).unwrap()).into();
+        assert_eq!(
+            names,
+            [
+                json!("admin"),
+                json!("agent"),
+                json!("crew"),
+                json!("customer")
+            ]
+        );
     }
 }

@@ -1,9 +1,14 @@
 //! Every table of the store, declared once.
 //!
-//! Names are `key_value`-style; ids are ULIDs stored as `u128` and sequence
-//! numbers and ordinals as `u64`, whose big-endian key encoding keeps their
-//! order. Records are JSON (`&[u8]`); index tables map to `()`.
-//! Nothing outside the store module opens a table.
+//! Names are `key_value`-style; ids are ULIDs stored as `u128`, sequence
+//! numbers and ordinals as `u64`, times as `i64` milliseconds. Key order is
+//! numeric: redb writes integer keys little-endian but compares them by
+//! decoding them to integers (its `Key::compare` for `u64`, `u128`, `i64`),
+//! and compares tuple keys element by element, so ids sort by creation time,
+//! `(conversation, ordinal)` by ordinal within a conversation and
+//! `(activity ms, id)` by time (the test below holds redb to this).
+//! `&str` and `&[u8]` keys compare bytewise. Records are JSON (`&[u8]`);
+//! index tables map to `()`. Nothing outside the store module opens a table.
 
 use redb::TableDefinition;
 
@@ -72,3 +77,48 @@ pub(crate) const BLOB_FILE: TableDefinition<(&str, u128), ()> = TableDefinition:
 /// the message; their audiences may read the file.
 pub(crate) const FILE_MESSAGE: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("file_message");
+
+#[cfg(test)]
+mod tests {
+    use redb::{Database, ReadableDatabase, TableDefinition};
+
+    /// The store's lists rely on numeric key order. Little-endian bytes
+    /// compared bytewise would put 256 (`00 01 …`) before 1 (`01 00 …`) and
+    /// -1 after 1; redb must compare the numbers.
+    #[test]
+    fn redb_orders_integer_and_tuple_keys_by_value() {
+        const IDS: TableDefinition<u128, ()> = TableDefinition::new("ids");
+        const PAIRS: TableDefinition<(i64, u128), ()> = TableDefinition::new("pairs");
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("order.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut ids = txn.open_table(IDS).unwrap();
+            let mut pairs = txn.open_table(PAIRS).unwrap();
+            for n in [256u128, 1, u128::MAX, 1 << 64] {
+                ids.insert(n, ()).unwrap();
+            }
+            for key in [(1i64, 2u128), (-1, 9), (256, 0), (1, 1)] {
+                pairs.insert(key, ()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        let read = db.begin_read().unwrap();
+        let ids: Vec<u128> = read
+            .open_table(IDS)
+            .unwrap()
+            .range::<u128>(..)
+            .unwrap()
+            .map(|row| row.unwrap().0.value())
+            .collect();
+        assert_eq!(ids, [1, 256, 1 << 64, u128::MAX]);
+        let pairs: Vec<(i64, u128)> = read
+            .open_table(PAIRS)
+            .unwrap()
+            .range::<(i64, u128)>(..)
+            .unwrap()
+            .map(|row| row.unwrap().0.value())
+            .collect();
+        assert_eq!(pairs, [(-1, 9), (1, 1), (1, 2), (256, 0)]);
+    }
+}

@@ -1,11 +1,12 @@
 //! The open tables of one transaction, for reading ([`View`]) or writing ([`Tx`]).
 
+use std::borrow::Borrow;
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{Database, Key, ReadTransaction, ReadableTable, Value, WriteTransaction};
+use redb::{AccessGuard, Database, Key, ReadTransaction, ReadableTable, Value, WriteTransaction};
 
 use super::auth::AuthChange;
 use super::events::StoredEvent;
@@ -100,9 +101,9 @@ impl<'t> Tables<WriteMode<'t>> {
     }
 }
 
-/// A read-only snapshot of the store.
+/// A read-only snapshot of the store; its tables are read through `Deref`.
 pub struct View {
-    pub(super) t: Tables<ReadMode>,
+    t: Tables<ReadMode>,
 }
 
 impl View {
@@ -113,7 +114,7 @@ impl View {
     }
 
     pub(super) fn meta_ok(&self) -> Result<(), StoreError> {
-        meta_u64(&self.t.meta, "schema_version").map(|_| ())
+        meta_u64(&self.meta, "schema_version").map(|_| ())
     }
 }
 
@@ -126,14 +127,21 @@ impl std::ops::Deref for View {
 
 /// One write inside the writer's current transaction. Reads through it see
 /// the writes of earlier jobs in the same batch.
+///
+/// Its tables are read through `Deref` and changed only through
+/// [`Tx::insert`] and [`Tx::remove`], which set `wrote` before they touch a
+/// table: a job cannot change the store without the writer knowing.
 pub struct Tx<'t> {
-    pub(super) t: Tables<WriteMode<'t>>,
+    /// Private to this module, so that nothing reaches `&mut` tables
+    /// without going through the helpers that set `wrote`.
+    t: Tables<WriteMode<'t>>,
     /// The time of this batch; every record written in it carries it.
     pub(super) now: Timestamp,
     pub(super) last_seq: u64,
     pub(super) events: Vec<Arc<StoredEvent>>,
     pub(super) auth_changes: Vec<AuthChange>,
-    /// Set by every insert or remove, to catch a job that fails after writing.
+    /// Set by every insert or remove (before it is tried), to catch a job
+    /// that fails after writing; the writer resets it before each job.
     pub(super) wrote: bool,
     /// The last id handed out; ids only grow, even within one millisecond
     /// (only the writer makes ids, so this is the whole order).
@@ -166,15 +174,46 @@ impl<'t> Tx<'t> {
         Id::from_u128(next)
     }
 
-    /// Appends an event to the log with the next `seq`.
+    /// Appends an event to the log with the next `seq`. The `seq` is taken
+    /// only once the event is written, so a refused event leaves no gap.
     pub(super) fn emit(&mut self, audience: Audience, data: EventData) -> Result<u64, StoreError> {
-        self.last_seq += 1;
-        let event = StoredEvent::new(self.last_seq, self.now, audience, &data);
-        let bytes = serde_json::to_vec(&event).map_err(|e| StoreError::Internal(e.to_string()))?;
-        self.t.event.insert(event.seq, bytes.as_slice())?;
-        self.wrote = true;
+        let seq = self.last_seq + 1;
+        let event = StoredEvent::new(seq, self.now, audience, &data)?;
+        let bytes = super::records::encode(&event)?;
+        self.insert(|t| &mut t.event, seq, bytes.as_slice())?;
+        self.last_seq = seq;
         self.events.push(Arc::new(event));
-        Ok(self.last_seq)
+        Ok(seq)
+    }
+}
+
+/// Picks one table out of a write transaction's tables: `|t| &mut t.user`.
+pub(super) type Pick<'t, K, V> =
+    for<'a> fn(&'a mut Tables<WriteMode<'t>>) -> &'a mut redb::Table<'t, K, V>;
+
+impl<'t> Tx<'t> {
+    /// Inserts or replaces a row of the table `pick` names. Marks the job as
+    /// having written first, so that even a failed insert counts.
+    pub(super) fn insert<'k, 'v, K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        pick: Pick<'t, K, V>,
+        key: impl Borrow<K::SelfType<'k>>,
+        value: impl Borrow<V::SelfType<'v>>,
+    ) -> Result<(), StoreError> {
+        self.wrote = true;
+        pick(&mut self.t).insert(key, value)?;
+        Ok(())
+    }
+
+    /// Removes a row of the table `pick` names and answers its value, if
+    /// there was one. Marks the job as having written first, like `insert`.
+    pub(super) fn remove<'k, K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        pick: Pick<'t, K, V>,
+        key: impl Borrow<K::SelfType<'k>>,
+    ) -> Result<Option<AccessGuard<'_, V>>, StoreError> {
+        self.wrote = true;
+        Ok(pick(&mut self.t).remove(key)?)
     }
 }
 
@@ -183,9 +222,8 @@ impl Tx<'_> {
     /// numbering continues after a restart even if the log is pruned empty.
     pub(super) fn finish(&mut self) -> Result<(), StoreError> {
         if !self.events.is_empty() {
-            self.t
-                .meta
-                .insert("last_seq", self.last_seq.to_be_bytes().as_slice())?;
+            let last_seq = self.last_seq.to_be_bytes();
+            self.insert(|t| &mut t.meta, "last_seq", last_seq.as_slice())?;
         }
         Ok(())
     }
@@ -227,6 +265,14 @@ pub(super) fn initialise(db: &Database) -> Result<(String, u64), StoreError> {
     };
     txn.commit()?;
     Ok((epoch, last_seq))
+}
+
+/// The last committed `seq`, read from a reopened database.
+pub(super) fn read_last_seq(db: &Database) -> Result<u64, StoreError> {
+    use redb::ReadableDatabase;
+    let txn = db.begin_read()?;
+    let meta = txn.open_table(META)?;
+    Ok(meta_u64(&meta, "last_seq")?.unwrap_or(0))
 }
 
 impl super::Store {

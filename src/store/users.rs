@@ -6,12 +6,12 @@ use super::auth::AuthChange;
 use super::records::{cursor, decode, encode, TokenRecord};
 use super::tx::{Mode, Tables};
 use super::{StoreError, Tx, View};
-use crate::access::Caller;
+use crate::access::{self, Caller};
 use crate::wire::{IssuedToken, NewToken, NewUser, Page, Role, TokenInfo, User, UserPatch};
 use crate::{Id, Timestamp};
 
 /// Longest token life that may be asked for, in days.
-const MAX_TOKEN_DAYS: u32 = 3_650;
+use crate::wire::MAX_TOKEN_DAYS;
 
 impl<M: Mode> Tables<M> {
     /// The user, or `NotFound`.
@@ -51,7 +51,7 @@ impl View {
         limit: usize,
         after: Option<&str>,
     ) -> Result<Page<User>, StoreError> {
-        require_staff(caller)?;
+        access::may_look_up_users(caller)?;
         let start = match after {
             Some(c) => cursor::decode_id(c)?.to_u128().saturating_add(1),
             None => 0,
@@ -59,7 +59,7 @@ impl View {
         let needle = q.map(str::to_lowercase);
         let mut items = Vec::new();
         let mut next_cursor = None;
-        for row in self.t.user.range(start..)? {
+        for row in self.user.range(start..)? {
             let (_, value) = row?;
             let user: User = decode(value.value())?;
             if role.is_some_and(|r| r != user.role) || !matches_query(&user, needle.as_deref()) {
@@ -76,7 +76,7 @@ impl View {
 
     /// `GET /users/{id}` (staff).
     pub fn get_user(&self, caller: &Caller, id: Id) -> Result<User, StoreError> {
-        require_staff(caller)?;
+        access::may_look_up_users(caller)?;
         self.user(id)
     }
 
@@ -85,7 +85,7 @@ impl View {
         let user = self.user_for_token_admin(caller, user_id)?;
         let mut out = Vec::new();
         let key = user.id.to_u128();
-        for row in self.t.user_token.range((key, 0)..=(key, u128::MAX))? {
+        for row in self.user_token.range((key, 0)..=(key, u128::MAX))? {
             let (k, _) = row?;
             if let Some(token) = self.token_record(Id::from_u128(k.value().1))? {
                 out.push(token_info(&token));
@@ -97,25 +97,20 @@ impl View {
 
 impl<M: Mode> Tables<M> {
     /// The user whose tokens `caller` wants to manage, if `caller` may.
+    /// Whoever may not look users up is refused before the user is, so that
+    /// the answer does not tell whether the user exists.
     fn user_for_token_admin(&self, caller: &Caller, user_id: Id) -> Result<User, StoreError> {
-        require_staff(caller)?;
+        access::may_look_up_users(caller)?;
         let user = self.user(user_id)?;
-        if caller.is_admin() || matches!(user.role, Role::Customer | Role::Crew) {
-            Ok(user)
-        } else {
-            Err(StoreError::forbidden(
-                "only an admin manages the tokens of staff users",
-            ))
-        }
+        access::may_manage_tokens_of(caller, user.role)?;
+        Ok(user)
     }
 }
 
 impl Tx<'_> {
     /// `POST /users` (admin).
     pub fn create_user(&mut self, caller: &Caller, new: NewUser) -> Result<User, StoreError> {
-        if !caller.is_admin() {
-            return Err(StoreError::forbidden("only an admin creates users"));
-        }
+        access::may_create_user(caller)?;
         self.insert_user(new)
     }
 
@@ -135,9 +130,7 @@ impl Tx<'_> {
 
     pub(super) fn put_user(&mut self, user: &User) -> Result<(), StoreError> {
         let bytes = encode(user)?;
-        self.t.user.insert(user.id.to_u128(), bytes.as_slice())?;
-        self.wrote = true;
-        Ok(())
+        self.insert(|t| &mut t.user, user.id.to_u128(), bytes.as_slice())
     }
 
     /// `PATCH /users/{id}` (admin).
@@ -147,9 +140,7 @@ impl Tx<'_> {
         id: Id,
         patch: UserPatch,
     ) -> Result<User, StoreError> {
-        if !caller.is_admin() {
-            return Err(StoreError::forbidden("only an admin changes users"));
-        }
+        access::may_change_user(caller)?;
         let mut user = self.user(id)?;
         if let Some(name) = &patch.name {
             user.name = valid_name("name", name)?;
@@ -249,14 +240,10 @@ impl Tx<'_> {
             revoked_at: None,
         };
         let bytes = encode(&record)?;
-        self.t.token.insert(record.id.to_u128(), bytes.as_slice())?;
-        self.t
-            .token_hash_token
-            .insert(hash.as_slice(), record.id.to_u128())?;
-        self.t
-            .user_token
-            .insert((user.id.to_u128(), record.id.to_u128()), ())?;
-        self.wrote = true;
+        let (token, owner) = (record.id.to_u128(), user.id.to_u128());
+        self.insert(|t| &mut t.token, token, bytes.as_slice())?;
+        self.insert(|t| &mut t.token_hash_token, hash.as_slice(), token)?;
+        self.insert(|t| &mut t.user_token, (owner, token), ())?;
         self.auth_changes.push(AuthChange::Issued {
             hash,
             token_id: record.id,
@@ -273,31 +260,19 @@ impl Tx<'_> {
         let mut record = self
             .token_record(token_id)?
             .ok_or_else(|| StoreError::not_found("token", token_id))?;
-        if record.user_id != caller.user_id {
-            if !caller.is_staff() {
-                return Err(StoreError::not_found("token", token_id));
-            }
-            self.user_for_token_admin(caller, record.user_id)?;
-        }
+        let owner = self.user(record.user_id)?;
+        access::may_revoke_token(caller, owner.id, owner.role)
+            .map_err(StoreError::denied("token", token_id))?;
         if record.revoked_at.is_some() {
             return Ok(());
         }
         record.revoked_at = Some(self.now);
         let hash = record.hash_bytes()?;
         let bytes = encode(&record)?;
-        self.t.token.insert(record.id.to_u128(), bytes.as_slice())?;
-        self.t.token_hash_token.remove(hash.as_slice())?;
-        self.wrote = true;
+        self.insert(|t| &mut t.token, record.id.to_u128(), bytes.as_slice())?;
+        self.remove(|t| &mut t.token_hash_token, hash.as_slice())?;
         self.auth_changes.push(AuthChange::Revoked { hash });
         Ok(())
-    }
-}
-
-pub(super) fn require_staff(caller: &Caller) -> Result<(), StoreError> {
-    if caller.is_staff() {
-        Ok(())
-    } else {
-        Err(StoreError::forbidden("only staff may do this"))
     }
 }
 

@@ -6,33 +6,96 @@
 //! transaction, commits with `Durability::Immediate` (one fsync), then
 //! publishes the batch's events and answers each job. Nobody is answered
 //! before the commit, so an answer means durable.
+//!
+//! Every job is answered, whatever happens: a batch that fails before
+//! running any job answers all of its jobs with that failure instead of
+//! trying them again, so the loop always makes progress.
+//!
+//! When the storage fails (a full disk), redb refuses everything until the
+//! database is reopened. The writer then answers the batch and every later
+//! job at once with 503 (`recover`), reopens the database so that reads go
+//! on, and resumes writing as soon as the disk takes a write again.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use redb::{Database, Durability};
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::auth::AuthCache;
 use super::events::StoredEvent;
-use super::{StoreError, Tx};
+use super::health::{DbSlot, WriteHealth};
+use super::{StoreError, StoreOptions, Tx};
 
 /// The most jobs committed in one transaction; bounds the latency of the
 /// first job of a large batch.
 const MAX_BATCH: usize = 2_048;
 /// Jobs that may wait for the writer before `Store::write` waits to submit.
 const QUEUE_DEPTH: usize = 8_192;
+/// While writes fail: how often waiting jobs are answered, how often a
+/// recovery is tried, and how often the refusals are summed up in the log.
+const REFUSE_EVERY: Duration = Duration::from_millis(20);
+const RECOVER_EVERY: Duration = Duration::from_millis(500);
+const LOG_EVERY: Duration = Duration::from_secs(30);
+/// Bytes a recovery probe must be able to write and fsync next to the store
+/// before writes are let through again.
+const PROBE_BYTES: usize = 1 << 20;
 
 /// Runs after commit with the commit's outcome; sends the job's answer.
 type Completion = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
-/// Runs a job's writes; says whether the job failed after writing (a bug
-/// that forces the whole batch to roll back).
-type Work = Box<dyn FnOnce(&mut Tx<'_>) -> (Completion, bool) + Send>;
+
+/// A write waiting for the writer: run it in a transaction, or refuse it.
+pub(super) trait Work: Send {
+    /// Runs the job's writes; says whether the job failed after writing (a
+    /// bug that forces the whole batch to roll back).
+    fn run(self: Box<Self>, tx: &mut Tx<'_>) -> (Completion, bool);
+    /// Answers the job with `error` without running it.
+    fn refuse(self: Box<Self>, error: StoreError);
+}
 
 pub(super) enum Job {
-    Write(Work),
+    Write(Box<dyn Work>),
     Stop(oneshot::Sender<()>),
+}
+
+struct Typed<T, F> {
+    f: F,
+    answer: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Work for Typed<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+{
+    fn run(self: Box<Self>, tx: &mut Tx<'_>) -> (Completion, bool) {
+        let Typed { f, answer } = *self;
+        let wrote_before = tx.wrote;
+        let batch_time = tx.now;
+        tx.wrote = false;
+        let outcome = f(tx);
+        // A job may have moved the clock (imports of history); the next one
+        // gets the batch's time again.
+        tx.now = batch_time;
+        let failed_after_writing = outcome.is_err() && tx.wrote;
+        tx.wrote |= wrote_before;
+        let completion: Completion = Box::new(move |commit| {
+            let answer_now = match commit {
+                Ok(()) => outcome,
+                Err(e) => Err(e.for_each_job()),
+            };
+            let _ = answer.send(answer_now);
+        });
+        (completion, failed_after_writing)
+    }
+
+    fn refuse(self: Box<Self>, error: StoreError) {
+        let _ = self.answer.send(Err(error));
+    }
 }
 
 impl Job {
@@ -42,32 +105,27 @@ impl Job {
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        let (answer_tx, answer_rx) = oneshot::channel();
-        let work: Work = Box::new(move |tx: &mut Tx<'_>| {
-            let wrote_before = tx.wrote;
-            let batch_time = tx.now;
-            tx.wrote = false;
-            let outcome = f(tx);
-            // A job may have moved the clock (imports of history); the next one
-            // gets the batch's time again.
-            tx.now = batch_time;
-            let failed_after_writing = outcome.is_err() && tx.wrote;
-            tx.wrote |= wrote_before;
-            let completion: Completion = Box::new(move |commit| {
-                let answer = match commit {
-                    Ok(()) => outcome,
-                    Err(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
-                };
-                let _ = answer_tx.send(answer);
-            });
-            (completion, failed_after_writing)
-        });
-        (Job::Write(work), answer_rx)
+        let (answer, answer_rx) = oneshot::channel();
+        (Job::Write(Box::new(Typed { f, answer })), answer_rx)
+    }
+}
+
+impl StoreError {
+    /// What each job of a batch that failed as a whole is answered.
+    fn for_each_job(&self) -> StoreError {
+        match self {
+            StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+            other => StoreError::Internal(format!("commit failed: {other}")),
+        }
     }
 }
 
 pub(super) struct WriterParts {
-    pub db: Arc<Database>,
+    pub db: Arc<DbSlot>,
+    /// Where the store lives and how to open it, to reopen it after an I/O error.
+    pub path: PathBuf,
+    pub options: StoreOptions,
+    pub health: Arc<WriteHealth>,
     pub auth: Arc<AuthCache>,
     pub events: broadcast::Sender<Arc<StoredEvent>>,
     pub last_seq: Arc<AtomicU64>,
@@ -88,31 +146,43 @@ pub(super) fn start(
 
 fn run(parts: WriterParts, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = jobs.blocking_recv() {
-        let mut stop = None;
-        collect(first, &mut batch, &mut stop);
-        while batch.len() < MAX_BATCH && stop.is_none() {
+    loop {
+        if parts.health.is_failing() {
+            if let Some(done) = recover(&parts, &mut jobs) {
+                return stop(jobs, done);
+            }
+        }
+        let Some(first) = jobs.blocking_recv() else {
+            return;
+        };
+        let mut stop_request = None;
+        collect(first, &mut batch, &mut stop_request);
+        while batch.len() < MAX_BATCH && stop_request.is_none() {
             match jobs.try_recv() {
-                Ok(job) => collect(job, &mut batch, &mut stop),
+                Ok(job) => collect(job, &mut batch, &mut stop_request),
                 Err(_) => break,
             }
         }
         if !batch.is_empty() {
             commit_batch(&parts, std::mem::take(&mut batch));
         }
-        if let Some(done) = stop {
-            jobs.close();
-            // Writes that raced the stop are refused: their senders see Closed.
-            while let Ok(job) = jobs.try_recv() {
-                drop(job);
-            }
-            let _ = done.send(());
-            return;
+        if let Some(done) = stop_request {
+            return stop(jobs, done);
         }
     }
 }
 
-fn collect(job: Job, batch: &mut Vec<Work>, stop: &mut Option<oneshot::Sender<()>>) {
+/// Refuses the writes that raced the stop (their senders see Closed) and
+/// says the writer is done.
+fn stop(mut jobs: mpsc::Receiver<Job>, done: oneshot::Sender<()>) {
+    jobs.close();
+    while let Ok(job) = jobs.try_recv() {
+        drop(job);
+    }
+    let _ = done.send(());
+}
+
+fn collect(job: Job, batch: &mut Vec<Box<dyn Work>>, stop: &mut Option<oneshot::Sender<()>>) {
     match job {
         Job::Write(work) => batch.push(work),
         Job::Stop(done) => *stop = Some(done),
@@ -122,21 +192,35 @@ fn collect(job: Job, batch: &mut Vec<Work>, stop: &mut Option<oneshot::Sender<()
 /// Runs a batch in one transaction and answers every job in it. When a job
 /// panics or fails after writing, the transaction is rolled back, the jobs
 /// already run in it are answered with an error (nothing of theirs was
-/// kept), and the jobs not yet run go on in a fresh transaction.
-fn commit_batch(parts: &WriterParts, batch: Vec<Work>) {
+/// kept), and the jobs not yet run go on in a fresh transaction. When the
+/// storage fails, every job left is refused and the writer turns to
+/// `recover`.
+fn commit_batch(parts: &WriterParts, batch: Vec<Box<dyn Work>>) {
     let mut pending = batch;
     while !pending.is_empty() {
         let mut completions = Vec::with_capacity(pending.len());
         let mut rest = pending.into_iter();
         let outcome = run_batch(parts, &mut rest, &mut completions);
         pending = rest.collect();
-        match outcome {
-            Ok((events, auth_changes)) => publish(parts, events, auth_changes, completions),
-            Err(e) => {
-                tracing::error!(error = %e, jobs = completions.len(), "write batch rolled back");
-                for complete in completions {
-                    complete(Err(&e));
-                }
+        let e = match outcome {
+            Ok((events, auth_changes)) => {
+                publish(parts, events, auth_changes, completions);
+                continue;
+            }
+            Err(e) => e,
+        };
+        let ran = completions.len();
+        for complete in completions {
+            complete(Err(&e));
+        }
+        if e.is_storage_failure() {
+            parts.health.fail(&e);
+        } else {
+            tracing::error!(error = %e, jobs = ran, "write batch rolled back");
+        }
+        if e.is_storage_failure() || ran == 0 {
+            for work in pending.drain(..) {
+                work.refuse(e.for_each_job());
             }
         }
     }
@@ -168,17 +252,18 @@ type Committed = (Vec<Arc<StoredEvent>>, Vec<super::auth::AuthChange>);
 /// poisons it, then commits (or, poisoned, rolls back).
 fn run_batch(
     parts: &WriterParts,
-    jobs: &mut impl Iterator<Item = Work>,
+    jobs: &mut impl Iterator<Item = Box<dyn Work>>,
     completions: &mut Vec<Completion>,
 ) -> Result<Committed, StoreError> {
-    let mut txn = parts.db.begin_write()?;
+    let db = parts.db.get()?;
+    let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     let committed = {
         let mut tx = Tx::open(&txn, parts.last_seq.load(Ordering::Acquire))?;
         tx.last_id.set(parts.last_id.get());
         for work in jobs.by_ref() {
-            let poisoned = match catch_unwind(AssertUnwindSafe(|| work(&mut tx))) {
+            let poisoned = match catch_unwind(AssertUnwindSafe(|| work.run(&mut tx))) {
                 Ok((complete, failed_after_writing)) => {
                     completions.push(complete);
                     failed_after_writing.then_some("a write failed after changing the store")
@@ -198,6 +283,110 @@ fn run_batch(
     };
     txn.commit()?;
     Ok(committed)
+}
+
+/// While the storage fails: refuses every job at once with 503, reopens the
+/// database (redb wants that after an I/O error) so that reads go on, and
+/// returns when a probe write next to the store succeeds again. Returns the
+/// stop request if shutdown came first.
+fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Option<oneshot::Sender<()>> {
+    let started = Instant::now();
+    let (mut refused, mut logged) = (0u64, Instant::now());
+    let mut reopened = false;
+    let mut next_try = Instant::now();
+    loop {
+        loop {
+            match jobs.try_recv() {
+                Ok(Job::Write(work)) => {
+                    work.refuse(parts.health.refusal());
+                    refused += 1;
+                }
+                Ok(Job::Stop(done)) => return Some(done),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    let (done, _) = oneshot::channel();
+                    return Some(done);
+                }
+            }
+        }
+        if Instant::now() >= next_try {
+            next_try = Instant::now() + RECOVER_EVERY;
+            match try_recover(parts, &mut reopened) {
+                Ok(()) => {
+                    parts.health.recovered();
+                    tracing::info!(
+                        after_s = started.elapsed().as_secs(),
+                        refused,
+                        "the store writes again"
+                    );
+                    return None;
+                }
+                Err(e) => parts.health.fail(&e),
+            }
+        }
+        if logged.elapsed() >= LOG_EVERY {
+            logged = Instant::now();
+            let cause = parts.health.check().err().unwrap_or_default();
+            tracing::warn!(%cause, refused, "the store still cannot write");
+        }
+        std::thread::sleep(REFUSE_EVERY);
+    }
+}
+
+/// One recovery attempt: reopen the database once, then probe the disk.
+fn try_recover(parts: &WriterParts, reopened: &mut bool) -> Result<(), StoreError> {
+    if !*reopened {
+        reopen(parts)?;
+        *reopened = true;
+    }
+    probe_disk(parts)
+}
+
+/// Closes the failed database and opens it again from the file, re-reading
+/// the last committed `seq` and the tokens (the failed commit may or may not
+/// have reached the disk).
+fn reopen(parts: &WriterParts) -> Result<(), StoreError> {
+    if let Some(old) = parts.db.take() {
+        wait_for_readers(old);
+    }
+    let db = super::open_database(&parts.path, &parts.options)?;
+    let last_seq = super::tx::read_last_seq(&db)?;
+    parts.auth.reload(&db)?;
+    parts.last_seq.store(last_seq, Ordering::Release);
+    parts.db.put(Arc::new(db));
+    Ok(())
+}
+
+/// Drops the last handle of `db` once the reads holding it end (each read is
+/// one short transaction), so that its file lock is released for the reopen.
+fn wait_for_readers(mut db: Arc<Database>) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match Arc::try_unwrap(db) {
+            Ok(db) => return drop(db),
+            Err(shared) if Instant::now() < deadline => {
+                db = shared;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => {
+                tracing::error!("reads still hold the failed store after 5 s");
+                return;
+            }
+        }
+    }
+}
+
+/// Whether the store's disk takes a write again: writes, fsyncs and removes
+/// a scratch file beside the store.
+fn probe_disk(parts: &WriterParts) -> Result<(), StoreError> {
+    use std::io::Write;
+    let probe = parts.path.with_extension("probe");
+    let written = std::fs::File::create(&probe).and_then(|mut file| {
+        file.write_all(&vec![0u8; PROBE_BYTES])?;
+        file.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 #[cfg(test)]

@@ -1,14 +1,16 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One page of a list: `{"items": [...], "next_cursor": "…" | null}`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
 /// The machine-readable error codes of the API, each with its HTTP status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -49,12 +51,12 @@ impl ErrorCode {
 }
 
 /// The body of every error answer: `{"error": {"code", "message", "field"}}`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
@@ -63,9 +65,30 @@ pub struct ErrorDetail {
 }
 
 /// `GET /healthz` and `GET /readyz`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Health {
     pub status: String,
+}
+
+/// Deserializes an optional whole number written either way JSON allows
+/// (`30` or `30.0`): JSON has one number type, and JSON Schema's `integer`,
+/// which the API's document uses, admits both spellings.
+pub fn optional_whole_number<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let Some(number) = Option::<f64>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if number.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&number) {
+        // In range and whole, so the conversion is exact.
+        Ok(Some(number as u32))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "invalid value: {number}, expected a whole number from 0 to {}",
+            u32::MAX
+        )))
+    }
 }
 
 /// Deserializes a field that distinguishes "absent" (outer `None`, via

@@ -1,9 +1,10 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Channel;
 use crate::{Id, Timestamp};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     /// Between the business and one customer.
@@ -12,7 +13,7 @@ pub enum ConversationKind {
     Project,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     Open,
@@ -23,7 +24,7 @@ pub enum ConversationStatus {
 /// A conversation as one caller sees it: counts, preview and `unread_count`
 /// leave out what the caller may not see (staff-only notes for customers and
 /// crew).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Conversation {
     pub id: Id,
     pub kind: ConversationKind,
@@ -42,7 +43,7 @@ pub struct Conversation {
 }
 
 /// `POST /api/v1/conversations`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConversation {
     pub customer_id: Id,
@@ -52,7 +53,7 @@ pub struct NewConversation {
 
 /// `PATCH /api/v1/conversations/{id}`: absent fields stay, `assignee_id: null`
 /// unassigns.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,7 +69,7 @@ pub struct ConversationPatch {
 }
 
 /// `POST /api/v1/conversations/{id}/read`: `up_to` defaults to the newest message.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadUpTo {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Conversation, Message, Project, ReceiptState};
@@ -5,7 +6,7 @@ use crate::{Id, Timestamp};
 
 /// A stored event's payload. Serialized as `{"type": "...", "data": {...}}`,
 /// which is the server-to-client WebSocket frame once `seq` is added.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(tag = "type", content = "data")]
 pub enum EventData {
     #[serde(rename = "message.created")]
@@ -39,7 +40,7 @@ impl EventData {
 }
 
 /// A stored event: its place in the global order and its payload.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Event {
     pub seq: u64,
     #[serde(flatten)]

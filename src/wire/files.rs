@@ -1,9 +1,10 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{Id, Timestamp};
 
 /// A stored file's description, as attached to messages.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct FileMeta {
     pub id: Id,
     pub name: String,
@@ -24,7 +25,7 @@ pub struct FileMeta {
 
 /// `POST /api/v1/files/batch`: every file's outcome; one bad file does not
 /// fail the others.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct BatchUpload {
     /// The files stored, in the order of their parts.
     pub uploaded: Vec<FileMeta>,
@@ -35,7 +36,7 @@ pub struct BatchUpload {
 }
 
 /// One refused file of a batch: its (sanitised) name and why.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct FailedUpload {
     pub name: String,
     pub error: UploadError,
@@ -43,7 +44,7 @@ pub struct FailedUpload {
 
 /// Why a file of a batch was refused: the code and message the file would
 /// have got as a single upload.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct UploadError {
     pub code: super::ErrorCode,
     pub message: String,

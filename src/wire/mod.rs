@@ -3,6 +3,12 @@
 //!
 //! Request types reject unknown fields (`deny_unknown_fields`), as the API
 //! contract requires; response types are plain data.
+//!
+//! Every type derives [`schemars::JsonSchema`] beside its serde derives: the
+//! daemon's OpenAPI document is generated from them, so a field cannot change
+//! without its schema. Limits the daemon enforces on a request field are
+//! declared on the field (`#[schemars(length(..))]`, `range(..)`) from the
+//! constants here, so that the document states them too.
 
 mod common;
 mod conversations;
@@ -11,6 +17,7 @@ mod files;
 mod messages;
 mod projects;
 mod realtime;
+mod schema;
 mod users;
 
 pub use common::*;
@@ -20,4 +27,5 @@ pub use files::*;
 pub use messages::*;
 pub use projects::*;
 pub use realtime::*;
+pub use schema::ID_PATTERN;
 pub use users::*;

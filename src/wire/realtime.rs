@@ -4,12 +4,13 @@
 //! Stored events (`message.created`, `receipt`, …) are [`super::Event`];
 //! the frames here have no `seq` because they are not in the event log.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{Id, Timestamp};
 
 /// `start` or `stop` of a typing indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TypingState {
     Start,
@@ -18,7 +19,7 @@ pub enum TypingState {
 
 /// A server-to-client frame that is not a stored event:
 /// `{"type": "...", "data": {...}}`, or `{"type": "..."}` for those without data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum LiveFrame {
     /// Always the first frame. `seq` is the newest event already accounted
@@ -47,7 +48,7 @@ pub enum LiveFrame {
 }
 
 /// A client-to-server frame.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     Typing {
@@ -66,7 +67,7 @@ pub enum ClientFrame {
 
 /// Whether a user is connected, and when they were last seen.
 /// For an online user `last_seen_at` is the time of the answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Presence {
     pub user_id: Id,
     pub online: bool,
@@ -74,13 +75,13 @@ pub struct Presence {
 }
 
 /// `POST /api/v1/ws/ticket` takes an empty object.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWsTicket {}
 
 /// A single-use credential for `GET /api/v1/ws?ticket=`, for browsers, which
 /// cannot set headers on a WebSocket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WsTicket {
     pub ticket: String,
     pub expires_at: Timestamp,

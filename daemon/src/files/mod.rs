@@ -1,7 +1,7 @@
 //! Files on the daemon's side: the blob store, the image workers and the
-//! upload pipeline between a received upload and its store record.
+//! upload pipeline between a request body and its store record.
 //!
-//! An upload goes: body → temp file (hashed and type-checked while it
+//! An upload goes: body ([`upload`]) → temp file (hashed and type-checked while it
 //! streams, `commcenter_files::ingest`) → image work (thumbnail, dimensions,
 //! compression; on the image workers) → blobs stored under leases
 //! ([`leases`]) → file record committed by the store → leases released.
@@ -14,6 +14,7 @@ mod leases;
 mod prepare;
 pub mod serve;
 mod sweep;
+pub mod upload;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -11,6 +11,7 @@
 mod attendance;
 mod inbound;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,6 +77,13 @@ fn too_slow() -> Ending {
     Ending::Close(CloseCode::Again, "too slow to keep up; resume with since")
 }
 
+fn replaced() -> Ending {
+    Ending::Close(
+        CloseCode::Policy,
+        "replaced by a newer connection of the same user (too many open)",
+    )
+}
+
 fn shutting_down() -> Ending {
     Ending::Close(CloseCode::Away, "the server is shutting down")
 }
@@ -114,6 +122,9 @@ struct Connection {
     /// after that the index holds the only one.
     joining: Option<Outbox>,
     evicted: Arc<Notify>,
+    /// Set before `evicted` is told when the hub closes this connection
+    /// because its user opened too many.
+    replaced: Arc<AtomicBool>,
     stop: watch::Receiver<bool>,
     /// Changes when any token is revoked: the connection re-checks its own.
     revocations: watch::Receiver<u64>,
@@ -141,6 +152,7 @@ impl Connection {
             outbox: inbox,
             joining: Some(outbox),
             evicted: Arc::new(Notify::new()),
+            replaced: Default::default(),
             revocations,
             stop,
             member: None,
@@ -148,6 +160,15 @@ impl Connection {
             last_heard: now,
             last_ping: now,
             typing: Budget::new(),
+        }
+    }
+
+    /// Why the hub evicted this connection.
+    fn eviction(&self) -> Ending {
+        if self.replaced.load(Ordering::Acquire) {
+            replaced()
+        } else {
+            too_slow()
         }
     }
 
@@ -160,8 +181,10 @@ impl Connection {
             caller: self.caller,
             outbox,
             evicted: self.evicted.clone(),
+            replaced: self.replaced.clone(),
         };
-        let (id, position) = self.hub.index().register(member);
+        let per_user = self.hub.settings().sockets_per_user;
+        let (id, position) = self.hub.index().register(member, per_user);
         self.member = Some(id);
         position
     }
@@ -250,7 +273,7 @@ impl Connection {
         loop {
             let step = tokio::select! {
                 _ = stopping(&mut self.stop) => Err(shutting_down()),
-                _ = self.evicted.notified() => Err(too_slow()),
+                _ = self.evicted.notified() => Err(self.eviction()),
                 frame = self.outbox.recv() => self.forward(frame).await,
                 message = self.socket.next() => self.receive(message).await,
                 _ = &mut timer => self.heartbeat().await,
@@ -303,7 +326,7 @@ impl Connection {
         tokio::select! {
             sent = sending => sent.map_err(ending_for),
             _ = stopping(&mut self.stop) => Err(shutting_down()),
-            _ = self.evicted.notified() => Err(too_slow()),
+            _ = self.evicted.notified() => Err(self.eviction()),
             _ = tokio::time::sleep(stalled) => Err(too_slow()),
         }
     }

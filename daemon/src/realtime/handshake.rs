@@ -24,11 +24,17 @@ pub(crate) struct UpgradeRequest {
     pub ticket: Option<String>,
 }
 
-/// Checks the upgrade headers, the `Origin` and the query.
-pub(crate) fn check(req: &Request, allowed_origins: &[String]) -> Result<UpgradeRequest, ApiError> {
+/// Checks the upgrade headers, the `Origin` and the query. `public_url`
+/// (`--public-url`), when set, is the daemon's own origin; otherwise the
+/// request's `Host` is.
+pub(crate) fn check(
+    req: &Request,
+    allowed_origins: &[String],
+    public_url: Option<&str>,
+) -> Result<UpgradeRequest, ApiError> {
     let headers = req.headers();
     let key = websocket_key(headers)?;
-    check_origin(req, allowed_origins)?;
+    check_origin(req, allowed_origins, public_url)?;
     let query = Query::parse(req);
     let resume = match query.get("since") {
         None => None,
@@ -93,7 +99,15 @@ fn has_token(headers: &HeaderMap, name: http::header::HeaderName, token: &str) -
 /// own origin and the configured ones may open a WebSocket, so that another
 /// site cannot ride on a user's ticket. Clients other than browsers send no
 /// `Origin` and are not checked.
-fn check_origin(req: &Request, allowed: &[String]) -> Result<(), ApiError> {
+///
+/// Without `--public-url` the own origin is taken from `Host`, which the
+/// client chose: a page on `evil.example` reaching the daemon under that
+/// name (DNS rebinding) passes. With it, `Host` is not trusted at all.
+fn check_origin(
+    req: &Request,
+    allowed: &[String],
+    public_url: Option<&str>,
+) -> Result<(), ApiError> {
     let Some(origin) = req.headers().get(ORIGIN) else {
         return Ok(());
     };
@@ -108,7 +122,11 @@ fn check_origin(req: &Request, allowed: &[String]) -> Result<(), ApiError> {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri().authority().map(|a| a.as_str()));
-    if allowed.contains(&origin) || host.is_some_and(|h| same_origin(&origin, h)) {
+    let own = match public_url {
+        Some(url) => same_public_origin(&origin, url),
+        None => host.is_some_and(|h| same_origin(&origin, h)),
+    };
+    if own || allowed.contains(&origin) {
         return Ok(());
     }
     Err(ApiError::new(
@@ -132,6 +150,18 @@ fn same_origin(origin: &str, host: &str) -> bool {
     let host = host.trim().to_ascii_lowercase();
     let bare = |a: &str| a.strip_suffix(default_port).unwrap_or(a).to_owned();
     bare(authority) == bare(&host)
+}
+
+/// Whether `origin` is the origin of `public_url` (both `scheme://authority`,
+/// compared with their schemes, a default port optional).
+fn same_public_origin(origin: &str, public_url: &str) -> bool {
+    let scheme = |u: &str| u.split_once("://").map(|(s, _)| s.to_owned());
+    match public_url.split_once("://") {
+        Some((_, authority)) => {
+            scheme(origin) == scheme(public_url) && same_origin(origin, authority)
+        }
+        None => false,
+    }
 }
 
 /// The `101` that completes the handshake. No extension (and so no

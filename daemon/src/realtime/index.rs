@@ -6,6 +6,7 @@
 //! slow client costs the others nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use commcenter::access::{Audience, Caller};
@@ -43,8 +44,10 @@ impl OutFrame {
 pub(crate) struct Member {
     pub caller: Caller,
     pub outbox: mpsc::Sender<Arc<OutFrame>>,
-    /// Told when the hub gives up on the connection (its outbox was full).
+    /// Told when the hub gives up on the connection: its outbox was full,
+    /// or (`replaced` set first) its user opened one socket too many.
     pub evicted: Arc<Notify>,
+    pub replaced: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
@@ -77,8 +80,9 @@ impl Index {
     }
 
     /// Adds a connection to the fan-out; answers its id and the position it
-    /// is live from.
-    pub fn register(&mut self, member: Member) -> (u64, u64) {
+    /// is live from. A user already at `per_user` sockets loses the oldest.
+    pub fn register(&mut self, member: Member, per_user: usize) -> (u64, u64) {
+        self.replace_oldest(member.caller.user_id, per_user);
         self.next_id += 1;
         let id = self.next_id;
         if member.caller.is_staff() {
@@ -90,6 +94,21 @@ impl Index {
             .push(id);
         self.members.insert(id, member);
         (id, self.position)
+    }
+
+    /// Makes room for one more socket of `user`: ids grow, so the first of
+    /// `by_user` is the oldest. It is told to close and leaves the fan-out.
+    fn replace_oldest(&mut self, user: Id, per_user: usize) {
+        let ids = self.by_user.get(&user).map_or(&[][..], Vec::as_slice);
+        let excess = (ids.len() + 1).saturating_sub(per_user.max(1));
+        let oldest: Vec<u64> = ids.iter().take(excess).copied().collect();
+        for id in oldest {
+            if let Some(member) = self.members.get(&id) {
+                member.replaced.store(true, Ordering::Release);
+                member.evicted.notify_one();
+            }
+            self.unregister(id);
+        }
     }
 
     /// Removes a connection from the fan-out (again is harmless).
@@ -265,9 +284,35 @@ mod tests {
                 caller,
                 outbox,
                 evicted,
+                replaced: Default::default(),
             },
             rx,
         )
+    }
+
+    #[test]
+    fn a_socket_over_the_users_share_replaces_the_oldest() {
+        let mut index = Index::default();
+        let (first, _a) = member(Role::Customer, 4);
+        let user = first.caller.user_id;
+        let (first_evicted, first_replaced) = (first.evicted.clone(), first.replaced.clone());
+        let (first_id, _) = index.register(first, 2);
+        let (mut second, _b) = member(Role::Customer, 4);
+        second.caller.user_id = user;
+        let (second_id, _) = index.register(second, 2);
+        let (mut third, _c) = member(Role::Customer, 4);
+        third.caller.user_id = user;
+        let (third_id, _) = index.register(third, 2);
+        assert!(
+            first_replaced.load(Ordering::Acquire),
+            "the oldest is told why"
+        );
+        assert!(
+            futures_util::FutureExt::now_or_never(first_evicted.notified()).is_some(),
+            "and to close"
+        );
+        assert_eq!(index.by_user[&user], vec![second_id, third_id]);
+        assert!(!index.members.contains_key(&first_id));
     }
 
     fn event(seq: u64) -> Arc<OutFrame> {
@@ -283,8 +328,8 @@ mod tests {
         let (agent, mut agent_rx) = member(Role::Agent, 8);
         let (customer, mut customer_rx) = member(Role::Customer, 8);
         let customer_id = customer.caller.user_id;
-        index.register(agent);
-        index.register(customer);
+        index.register(agent, 16);
+        index.register(customer, 16);
         index.publish(&Audience::Customer { customer_id }, &event(1), None);
         let other = Audience::Customer {
             customer_id: Id::generate(9),
@@ -306,7 +351,7 @@ mod tests {
         let (crew, mut crew_rx) = member(Role::Crew, 8);
         let crew_id = crew.caller.user_id;
         let project_id = Id::generate(5);
-        index.register(crew);
+        index.register(crew, 16);
         let audience = Audience::Crew { project_id };
         index.publish(&audience, &event(1), None);
         assert!(crew_rx.try_recv().is_err());
@@ -326,8 +371,8 @@ mod tests {
         let (slow, _slow_rx) = member(Role::Agent, 1);
         let evicted = slow.evicted.clone();
         let (fast, mut fast_rx) = member(Role::Agent, 8);
-        index.register(slow);
-        index.register(fast);
+        index.register(slow, 16);
+        index.register(fast, 16);
         for seq in 1..=3 {
             index.publish(&Audience::Staff, &event(seq), None);
         }
@@ -342,7 +387,7 @@ mod tests {
     fn presence_is_announced_on_transitions_only() {
         let mut index = Index::default();
         let (agent, mut agent_rx) = member(Role::Agent, 8);
-        index.register(agent);
+        index.register(agent, 16);
         let user = Id::generate(7);
         let now = Timestamp::now();
         index.connected(user, now);

@@ -31,7 +31,7 @@ use tokio_tungstenite::WebSocketStream;
 pub(crate) use connection::{Resume, Session};
 use index::{Index, OutFrame};
 
-use crate::server::ConnectionLease;
+use crate::lease::ConnectionLease;
 use crate::settings::RealtimeSettings;
 
 /// The largest frame or message a client may send; larger is closed with 1009.

@@ -2,10 +2,9 @@
 
 use commcenter::wire::{ConversationFilter, ConversationPatch, NewConversation, ReadUpTo};
 
-use super::{create, update, view, Replayable};
+use super::{create, update, view, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{Query, Request, Response};
-use crate::router::Ctx;
 
 /// # `POST /api/v1/conversations`
 pub async fn create_conversation(ctx: Ctx, req: Request) -> Result<Response, ApiError> {

@@ -2,9 +2,9 @@
 
 use commcenter::wire::{ErrorCode, Health};
 
+use super::Ctx;
 use crate::error::ApiError;
 use crate::http::{json_bytes, json_response, Response};
-use crate::router::Ctx;
 
 /// # `GET /healthz`
 pub async fn healthz(_ctx: Ctx) -> Result<Response, ApiError> {
@@ -18,13 +18,20 @@ pub async fn healthz(_ctx: Ctx) -> Result<Response, ApiError> {
 
 /// # `GET /readyz`
 ///
-/// 200 when the daemon accepts work and the store and the file storage
-/// answer; 503 while starting or draining for shutdown.
+/// 200 when the daemon accepts work, the store answers and takes writes,
+/// and the file storage answers; 503 while starting, draining for shutdown,
+/// or while the store cannot write (a full disk), with the cause.
 pub async fn readyz(ctx: Ctx) -> Result<Response, ApiError> {
     if !ctx.state.is_ready() {
         return Err(ApiError::new(
             ErrorCode::Unavailable,
             "not ready: starting or shutting down",
+        ));
+    }
+    if let Err(cause) = ctx.state.store.write_health() {
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            format!("the store cannot write: {cause}"),
         ));
     }
     if !ctx.state.store.ping().await {

@@ -2,10 +2,9 @@
 
 use commcenter::wire::{NewMessage, ReceiptState};
 
-use super::{create, view, Replayable};
+use super::{create, view, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{json_response, Query, Request, Response};
-use crate::router::Ctx;
 
 /// # `GET /api/v1/conversations/{id}/messages`
 pub async fn list(ctx: Ctx, req: Request) -> Result<Response, ApiError> {

@@ -1,8 +1,8 @@
 //! Who is online.
 
+use super::Ctx;
 use crate::error::ApiError;
 use crate::http::{json_response, Response};
-use crate::router::Ctx;
 
 /// # `GET /api/v1/presence`
 ///

@@ -2,10 +2,9 @@
 
 use commcenter::wire::{NewProject, ProjectPatch};
 
-use super::{create, update, view, Replayable};
+use super::{create, update, view, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{Query, Request, Response};
-use crate::router::Ctx;
 
 /// # `POST /api/v1/projects`
 pub async fn create_project(ctx: Ctx, req: Request) -> Result<Response, ApiError> {

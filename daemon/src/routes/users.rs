@@ -2,10 +2,9 @@
 
 use commcenter::wire::{NewToken, NewUser, UserPatch};
 
-use super::{create, update, view, Replayable};
+use super::{create, update, view, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{no_content, Query, Request, Response};
-use crate::router::Ctx;
 
 /// # `GET /api/v1/me`
 pub async fn me(ctx: Ctx) -> Result<Response, ApiError> {

@@ -5,12 +5,11 @@ use commcenter::store::Store;
 use commcenter::wire::{ErrorCode, NewWsTicket};
 use commcenter::Timestamp;
 
-use super::{create, Replayable};
+use super::{bearer_secret, create, Ctx, Replayable};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
+use crate::lease::ConnectionLease;
 use crate::realtime::{handshake, Session};
-use crate::router::{bearer_secret, Ctx};
-use crate::server::ConnectionLease;
 
 /// # `GET /api/v1/ws`
 ///
@@ -19,7 +18,11 @@ use crate::server::ConnectionLease;
 /// then answers 101 and hands the socket to the hub.
 pub async fn connect(ctx: Ctx, mut req: Request) -> Result<Response, ApiError> {
     let hub = ctx.state.realtime.clone();
-    let upgrade = handshake::check(&req, &hub.settings().allowed_origins)?;
+    let upgrade = handshake::check(
+        &req,
+        &hub.settings().allowed_origins,
+        ctx.state.settings.public_url.as_deref(),
+    )?;
     let (caller, token_hash) = authenticate(&ctx.state.store, &req, upgrade.ticket.clone()).await?;
     let lease = req.extensions_mut().remove::<ConnectionLease>();
     let on_upgrade = hyper::upgrade::on(&mut req);

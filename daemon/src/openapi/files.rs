@@ -1,60 +1,22 @@
 //! The parts of the OpenAPI document that are not JSON in, JSON out: upload
-//! bodies (multipart or raw bytes) and file downloads (bytes, 206, 304, 416),
-//! and the schemas of the batch answer.
+//! bodies (multipart or raw bytes) and file downloads (bytes, 206, 304, 416).
 
 use serde_json::{json, Value};
 
 use crate::router::Route;
 
 /// Adjusts a file route's generated operation; other routes are left alone.
-pub fn adjust(route: Route, operation: &mut Value) {
+/// `error` is the schema of the error body.
+pub fn adjust(route: Route, operation: &mut Value, error: &Value) {
     match route {
         Route::UploadFile => {
             operation["requestBody"] = single_upload_body();
             add_query(operation, "name", "the file name of a raw upload");
         }
         Route::UploadFiles => operation["requestBody"] = batch_upload_body(),
-        Route::GetFile | Route::GetFileThumbnail => downloads(operation),
+        Route::GetFile | Route::GetFileThumbnail => downloads(operation, error),
         _ => {}
     }
-}
-
-/// Schemas referenced by the file routes, beside the wire types' ones.
-pub fn schemas() -> Vec<(&'static str, Value)> {
-    let code = json!({"type": "string", "description": "an error code, as in Error"});
-    vec![
-        (
-            "BatchUpload",
-            json!({
-                "type": "object",
-                "required": ["uploaded", "failed", "uploaded_count", "failed_count"],
-                "additionalProperties": false,
-                "properties": {
-                    "uploaded": {"type": "array", "items": {"$ref": "#/components/schemas/FileMeta"}},
-                    "failed": {"type": "array", "items": {"$ref": "#/components/schemas/FailedUpload"}},
-                    "uploaded_count": {"type": "integer"},
-                    "failed_count": {"type": "integer"}
-                }
-            }),
-        ),
-        (
-            "FailedUpload",
-            json!({
-                "type": "object",
-                "required": ["name", "error"],
-                "additionalProperties": false,
-                "properties": {
-                    "name": {"type": "string"},
-                    "error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "additionalProperties": false,
-                        "properties": {"code": code, "message": {"type": "string"}}
-                    }
-                }
-            }),
-        ),
-    ]
 }
 
 fn binary() -> Value {
@@ -67,7 +29,7 @@ fn single_upload_body() -> Value {
         "description": "The file, as a multipart part named `file`, or as the raw body with its Content-Type and ?name=. The type is decided from the bytes; a declared type or name that contradicts them is 415. Larger than the limit (default 25 MiB) is 413.",
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"], "properties": {"file": binary()}}
+                "schema": {"type": "object", "required": ["file"], "properties": {"file": binary()}, "additionalProperties": false}
             },
             "*/*": {"schema": binary()}
         }
@@ -80,7 +42,7 @@ fn batch_upload_body() -> Value {
         "description": "Any number of parts named `files`; each is checked like a single upload, and one bad file does not fail the others.",
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "properties": {"files": {"type": "array", "items": binary()}}}
+                "schema": {"type": "object", "properties": {"files": {"type": "array", "items": binary()}}, "additionalProperties": false}
             }
         }
     })
@@ -93,7 +55,7 @@ fn add_query(operation: &mut Value, name: &str, description: &str) {
 }
 
 /// Bytes instead of JSON, plus the conditional and range answers.
-fn downloads(operation: &mut Value) {
+fn downloads(operation: &mut Value, error: &Value) {
     let etag =
         json!({"ETag": {"description": "\"<sha256>\" of the bytes", "schema": {"type": "string"}}});
     operation["responses"]["200"] = json!({
@@ -108,7 +70,7 @@ fn downloads(operation: &mut Value) {
     operation["responses"]["304"] = json!({"description": "If-None-Match names the current ETag"});
     operation["responses"]["416"] = json!({
         "description": "the range lies outside the file (code range_not_satisfiable; Content-Range: bytes */size)",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        "content": {"application/json": {"schema": error}}
     });
     if let Some(parameters) = operation["parameters"].as_array_mut() {
         for header in ["Range", "If-Range", "If-None-Match"] {
