@@ -3,11 +3,19 @@
 #  - moto's server mode (`moto_server`), an S3-compatible server the S3 file
 #    backend tests start on 127.0.0.1;
 #  - schemathesis (`st`), which fuzzes the daemon's API from its own OpenAPI
-#    document in tests/api_fuzz.rs.
+#    document in tests/api_fuzz.rs;
+#  - Pillow, the side-by-side peer of the image figures in daemon/benches/files.rs;
+# and from Debian, what building the workspace needs besides the Rust toolchain:
+#  - cmake and nasm, with which the `turbojpeg` crate builds libjpeg-turbo (with
+#    its SIMD code) from its bundled source. Run this before the first build.
 # Safe to run again.
 set -eu
+if ! command -v cmake >/dev/null 2>&1 || ! command -v nasm >/dev/null 2>&1; then
+    apt-get update -q
+    apt-get install -y -q cmake nasm
+fi
 sh "$(dirname "$0")/../files/ci-deps.sh"
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5'
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0'
 if command -v pyenv >/dev/null 2>&1; then
     pyenv rehash
 fi

@@ -612,3 +612,60 @@ fn carrying(body: &str, file: Id) -> NewMessage {
         ..Default::default()
     }
 }
+
+/// An image whose work alone needs more memory than the image budget is
+/// refused with 422 from its header, before anything is decoded.
+#[tokio::test]
+async fn an_image_over_the_image_memory_budget_is_422_quickly() {
+    let setup = start_adjusted(Backend::Local, |settings| {
+        settings.files.image_memory_bytes = 64 * 1024 * 1024;
+    })
+    .await;
+    let started = Instant::now();
+    // 16000×16000 at one bit a pixel: a few bytes here, 256 MB decoded.
+    let bilevel = bomb_png_1bit(16_000, 16_000);
+    let refused = upload_raw(&setup.daemon.admin, "scan.png", "image/png", &bilevel).await;
+    let error = error_of(&refused);
+    assert_eq!(
+        (refused.status, error.code),
+        (422, ErrorCode::Unprocessable)
+    );
+    assert!(error.message.contains("MiB"), "{}", error.message);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(setup.stored_blobs().is_empty(), "nothing was stored");
+    assert!(setup.temp_files().is_empty(), "no temp file is left");
+}
+
+/// A PNG cut short is the client's fault (422), not the daemon's (500); a
+/// JPEG cut short still decodes (the missing rows come out gray) and gets
+/// its thumbnail.
+#[tokio::test]
+async fn a_truncated_png_is_422_and_a_truncated_jpeg_gets_a_thumbnail() {
+    let setup = start(Backend::Local).await;
+    let admin = &setup.daemon.admin;
+    let mut png = std::io::Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(photo_like(400, 300, 8))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let png = png.into_inner();
+    let cut_png = upload_raw(admin, "cut.png", "image/png", &png[..png.len() / 2]).await;
+    assert_eq!(
+        (cut_png.status, error_of(&cut_png).code),
+        (422, ErrorCode::Unprocessable)
+    );
+    // Stored while it was being decoded, then deleted again with the 422.
+    assert!(setup.stored_blobs().is_empty(), "nothing was kept");
+    let photo = jpeg(&photo_like(800, 600, 8), 90, None);
+    let cut = &photo[..photo.len() * 3 / 5];
+    let meta = upload(admin, "cut.jpg", "image/jpeg", cut).await;
+    assert_eq!((meta.width, meta.height), (Some(800), Some(600)));
+    assert!(meta.thumbnail);
+    let thumbnail = get(admin, &format!("/api/v1/files/{}/thumbnail", meta.id)).await;
+    assert_eq!(thumbnail.status, 200);
+    assert_eq!(decode(&thumbnail.body).to_rgb8().dimensions(), (320, 240));
+    assert!(setup.temp_files().is_empty(), "no temp file is left");
+}

@@ -8,11 +8,19 @@
 //! 2. Thumbnail of a 12-megapixel JPEG: the image pipeline's median in this
 //!    process, and the median of whole uploads of that JPEG (kept under the
 //!    2 MiB compression threshold, so the daemon only makes the thumbnail).
-//! 3. One batch request of 50 phone-size photos (12 MP JPEGs over 2 MiB, so
+//! 3. Against Pillow (libjpeg-turbo), on the same bytes in the same run: a
+//!    12 MP JPEG of about 1.7 MiB (thumbnail only) and one of about 3.1 MiB
+//!    (full decode, re-encode under 2 MiB, thumbnail), each uploaded whole to
+//!    the daemon (median of whole uploads, and of the image pipeline in this
+//!    process) next to `pillow_peer.py` doing the same work (median, from the
+//!    bytes in memory). Pillow comes from PyPI (`sh scripts/test-peers.sh`).
+//! 4. One batch request of 50 phone-size photos (12 MP JPEGs over 2 MiB, so
 //!    each is thumbnailed and compressed): total seconds, and the daemon's CPU
 //!    seconds over wall seconds (how many cores it kept busy).
 //!
-//! Run: `cargo bench -p commcenterd --bench files`.
+//! Run: `cargo bench -p commcenterd --bench files [-- PART...]`, where a PART
+//! is `upload`, `thumbnail`, `pillow` or `batch` (default: all); `images` is
+//! `thumbnail pillow batch`.
 
 #[path = "../../files/tests/common/craft.rs"]
 mod craft;
@@ -27,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use commcenter::client::{Client, RawResponse};
 use commcenter::wire::{BatchUpload, FileMeta};
-use commcenter_files::images::{self, ImagePolicy};
+use commcenter_files::images::{self, ImagePolicy, ProcessedImage};
 use commcenter_files::FileKind;
 use http::Method;
 use image::RgbImage;
@@ -38,8 +46,13 @@ const BIG_MIB: usize = 256;
 const BIG_RUNS: usize = 3;
 const THUMB_RUNS: usize = 15;
 const BATCH_PHOTOS: usize = 50;
+const PILLOW_RUNS: usize = 15;
 /// 12 megapixels, 4:3, as phones take them.
 const PHOTO: (u32, u32) = (4000, 3000);
+/// Grain and JPEG quality of the 12 MP photo of about 1.7 MiB (under the 2 MiB
+/// compression threshold) and of the one of about 3.1 MiB (over it).
+const SMALL_PHOTO: (u64, u8) = (5, 85);
+const LARGE_PHOTO: (u64, u8) = (8, 90);
 
 /// Resets the peak RSS (`VmHWM`) of `pid` to its current RSS.
 fn reset_peak_rss(pid: u32) {
@@ -204,6 +217,95 @@ fn time_thumbnails(path: &Path) -> Vec<Duration> {
         .collect()
 }
 
+/// A 12 MP photo-like JPEG with sensor grain of ±`grain` at `quality`.
+fn photo_jpeg(grain: u64, quality: u8) -> Vec<u8> {
+    jpeg(&photo::photo_like(PHOTO.0, PHOTO.1, grain), quality)
+}
+
+/// Median milliseconds of `runs` runs of `job`.
+fn median_ms(runs: usize, mut job: impl FnMut()) -> f64 {
+    let times = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            job();
+            start.elapsed()
+        })
+        .collect();
+    ms(median(times))
+}
+
+/// `pillow_peer.py` doing `job` on the photo at `path`: its median, in ms.
+fn pillow_ms(job: &str, path: &Path) -> Option<f64> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pillow_peer.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(PILLOW_RUNS.to_string())
+        .arg(job)
+        .arg(path)
+        .output()
+        .expect("run python3");
+    if !output.status.success() {
+        println!(
+            "  Pillow did not run (install it with `sh scripts/test-peers.sh`): {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        return None;
+    }
+    let line = String::from_utf8_lossy(&output.stdout);
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("median_ms="))
+        .and_then(|value| value.parse().ok())
+}
+
+/// One side-by-side case: uploads of `photo` through the daemon, the image
+/// pipeline in this process, and Pillow on the same bytes.
+async fn versus_pillow(admin: &Client, scratch: &Path, what: &str, photo: &[u8], job: &str) {
+    let path = scratch.join(format!("{job}.jpg"));
+    std::fs::write(&path, photo).expect("write the photo");
+    let size = photo.len() as u64;
+    let policy = ImagePolicy::default();
+    let process = || -> ProcessedImage {
+        images::process(&path, FileKind::Jpeg, size, &policy, scratch)
+            .expect("process")
+            .expect("an image")
+    };
+    let compresses = process().compressed.is_some();
+    assert_eq!(compresses, job == "full", "{what}: compression as intended");
+    let pipeline = median_ms(PILLOW_RUNS, || drop(process()));
+    let mut uploads = Vec::new();
+    for n in 0..PILLOW_RUNS {
+        let start = Instant::now();
+        let meta = upload_raw(admin, "photo.jpg", "image/jpeg", variant(photo, n)).await;
+        uploads.push(start.elapsed());
+        assert!(meta.thumbnail && meta.compressed == compresses);
+    }
+    let upload = ms(median(uploads));
+    let pillow = pillow_ms(job, &path);
+    let ratio = |ours: f64| pillow.map_or("-".to_owned(), |p| format!("{:.2}x", ours / p));
+    println!(
+        "{what} ({:.2} MiB): whole upload median {upload:.1} ms ({} Pillow), image pipeline median {pipeline:.1} ms ({} Pillow); Pillow {} ms",
+        size as f64 / MIB as f64,
+        ratio(upload),
+        ratio(pipeline),
+        pillow.map_or("-".to_owned(), |p| format!("{p:.1}")),
+    );
+}
+
+async fn pillow(admin: &Client, scratch: &Path) {
+    println!("12 MP JPEGs against Pillow (libjpeg-turbo), same bytes, medians of {PILLOW_RUNS}:");
+    let small = photo_jpeg(SMALL_PHOTO.0, SMALL_PHOTO.1);
+    let large = photo_jpeg(LARGE_PHOTO.0, LARGE_PHOTO.1);
+    versus_pillow(admin, scratch, "  thumbnail only", &small, "thumbnail").await;
+    versus_pillow(
+        admin,
+        scratch,
+        "  decode, re-encode under 2 MiB, thumbnail",
+        &large,
+        "full",
+    )
+    .await;
+}
+
 /// A multipart body of `photos` as parts named `files`.
 fn batch_body(photos: &[Vec<u8>]) -> (Vec<u8>, String) {
     let boundary = "----commcenter-bench-boundary".to_owned();
@@ -261,10 +363,31 @@ async fn batch(daemon: &Daemon, admin: &Client) {
     );
 }
 
+/// The parts of the bench named on the command line (all when none is).
+fn parts() -> Vec<String> {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .flat_map(|a| match a.as_str() {
+            "images" => vec!["thumbnail".into(), "pillow".into(), "batch".into()],
+            _ => vec![a],
+        })
+        .collect();
+    if named.is_empty() {
+        ["upload", "thumbnail", "pillow", "batch"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        named
+    }
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let parts = parts();
+    let run = |part: &str| parts.iter().any(|p| p == part);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "load average at start (the machine may be shared): {}",
@@ -285,8 +408,17 @@ fn main() {
         while admin.healthz().await.is_err() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        big_upload(&daemon, &admin, scratch.path()).await;
-        thumbnail(&admin, scratch.path()).await;
-        batch(&daemon, &admin).await;
+        if run("upload") {
+            big_upload(&daemon, &admin, scratch.path()).await;
+        }
+        if run("thumbnail") {
+            thumbnail(&admin, scratch.path()).await;
+        }
+        if run("pillow") {
+            pillow(&admin, scratch.path()).await;
+        }
+        if run("batch") {
+            batch(&daemon, &admin).await;
+        }
     });
 }

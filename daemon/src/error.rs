@@ -79,17 +79,10 @@ impl From<StoreError> for ApiError {
 
 impl From<FileError> for ApiError {
     fn from(e: FileError) -> Self {
-        let code = file_error_code(&e);
+        let code = e.code();
         if code == ErrorCode::Internal {
             tracing::error!(error = %e, "file failure");
         }
         ApiError::new(code, e.public_message())
     }
-}
-
-/// The API error code of a file failure (the files crate names it in the
-/// API's own words).
-pub fn file_error_code(e: &FileError) -> ErrorCode {
-    serde_json::from_value(serde_json::Value::String(e.code().to_owned()))
-        .unwrap_or(ErrorCode::Internal)
 }

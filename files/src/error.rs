@@ -2,6 +2,8 @@
 
 use std::io;
 
+use commcenter::wire::ErrorCode;
+
 /// Everything that can go wrong while taking in, checking, storing or transforming a file.
 ///
 /// Each variant maps to one error code of the API (`code()`) and one HTTP status
@@ -46,35 +48,24 @@ pub enum FileError {
 }
 
 impl FileError {
-    /// The API error code (see API.md "Conventions").
-    ///
-    /// `RangeNotSatisfiable` has no code in API.md; it uses `range_not_satisfiable`
-    /// with status 416, the obvious choice for a JSON API.
-    pub fn code(&self) -> &'static str {
+    /// The API error code (see API.md "Conventions"); its HTTP status is
+    /// `code().status()`, so the status map lives in one place, the wire types.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::TooLarge { .. } => "payload_too_large",
-            Self::UnsupportedType(_) => "unsupported_media_type",
-            Self::Unprocessable(_) => "unprocessable",
-            Self::BadRequest(_) => "bad_request",
-            Self::NotFound(_) => "not_found",
-            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
-            Self::Io(e) if is_disk_full(e) => "unavailable",
-            Self::Storage(_) | Self::Io(_) => "internal",
+            Self::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedType(_) => ErrorCode::UnsupportedMediaType,
+            Self::Unprocessable(_) => ErrorCode::Unprocessable,
+            Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::RangeNotSatisfiable { .. } => ErrorCode::RangeNotSatisfiable,
+            Self::Io(e) if is_disk_full(e) => ErrorCode::Unavailable,
+            Self::Storage(_) | Self::Io(_) => ErrorCode::Internal,
         }
     }
 
     /// The HTTP status that goes with `code()`.
     pub fn status(&self) -> u16 {
-        match self {
-            Self::TooLarge { .. } => 413,
-            Self::UnsupportedType(_) => 415,
-            Self::Unprocessable(_) => 422,
-            Self::BadRequest(_) => 400,
-            Self::NotFound(_) => 404,
-            Self::RangeNotSatisfiable { .. } => 416,
-            Self::Io(e) if is_disk_full(e) => 503,
-            Self::Storage(_) | Self::Io(_) => 500,
-        }
+        self.code().status()
     }
 
     /// The message for the client: the `Display` text, except for internal failures,

@@ -338,6 +338,7 @@ fn sequence_width(lead: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use commcenter::wire::ErrorCode;
 
     fn text_of(chunks: &[&[u8]]) -> bool {
         let mut check = TextCheck::new();
@@ -378,7 +379,7 @@ mod tests {
     #[test]
     fn html_is_refused_even_named_txt() {
         let err = classify(b"<!DOCTYPE html><p>hi", true, None, Some("a.txt")).unwrap_err();
-        assert_eq!(err.code(), "unsupported_media_type");
+        assert_eq!(err.code(), ErrorCode::UnsupportedMediaType);
     }
 
     #[test]

@@ -8,12 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use commcenter::wire::ErrorCode;
 use commcenter_files::images::{self, ImagePolicy, ImageWorkers};
 use commcenter_files::{BlobKey, FileError, FileKind};
 use image::codecs::png::PngEncoder;
+use image::GrayImage;
 use image::{DynamicImage, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
 
-use common::craft::{bomb_png, exif_orientation, jpeg};
+use common::craft::{bomb_png, bomb_png_1bit, exif_orientation, jpeg};
 use common::{fixture_path, photo::photo_like};
 
 const RED: Rgb<u8> = Rgb([220, 20, 20]);
@@ -119,7 +121,7 @@ fn corrupt_image_is_unprocessable() {
     let path = dir.path().join("broken.jpg");
     std::fs::write(&path, b"\xFF\xD8\xFF\xE0 this is not really a jpeg").unwrap();
     let err = images::thumbnail(&path, FileKind::Jpeg, &policy()).unwrap_err();
-    assert_eq!(err.code(), "unprocessable");
+    assert_eq!(err.code(), ErrorCode::Unprocessable);
 }
 
 #[test]
@@ -317,7 +319,7 @@ async fn image_workers_run_at_most_the_cap_at_once() {
         let (workers, running, peak) = (workers.clone(), running.clone(), peak.clone());
         tokio::spawn(async move {
             workers
-                .run(move |_| {
+                .run(0, move |_| {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(50));
@@ -348,4 +350,128 @@ async fn image_workers_process_an_upload_off_the_runtime() {
         (160, 120)
     );
     assert!(processed.compressed.is_none());
+}
+
+const MIB: u64 = 1024 * 1024;
+
+fn policy_with_budget(memory_budget: u64) -> ImagePolicy {
+    ImagePolicy {
+        memory_budget,
+        ..policy()
+    }
+}
+
+fn png_bytes(image: &DynamicImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn a_truncated_png_is_unprocessable() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = png_bytes(&DynamicImage::ImageRgb8(photo_like(400, 300, 8)));
+    let path = dir.path().join("cut.png");
+    std::fs::write(&path, &whole[..whole.len() / 2]).unwrap();
+    let err = images::thumbnail(&path, FileKind::Png, &policy()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unprocessable, "{err}");
+    let size = (whole.len() / 2) as u64;
+    let err = images::process(&path, FileKind::Png, size, &policy(), dir.path()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unprocessable, "{err}");
+}
+
+#[test]
+fn a_png_cut_inside_its_header_is_unprocessable() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = png_bytes(&DynamicImage::ImageRgb8(photo_like(40, 30, 8)));
+    let path = dir.path().join("cut.png");
+    std::fs::write(&path, &whole[..20]).unwrap();
+    let err = images::thumbnail(&path, FileKind::Png, &policy()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unprocessable, "{err}");
+}
+
+#[test]
+fn a_truncated_jpeg_still_gets_its_thumbnail() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = jpeg(&photo_like(800, 600, 8), 90, None);
+    let path = dir.path().join("cut.jpg");
+    std::fs::write(&path, &whole[..whole.len() * 3 / 5]).unwrap();
+    let (original, thumb) = images::thumbnail(&path, FileKind::Jpeg, &policy()).unwrap();
+    assert_eq!((original.width, original.height), (800, 600));
+    assert_eq!(decode(&thumb.bytes).to_rgb8().dimensions(), (320, 240));
+}
+
+#[tokio::test]
+async fn an_image_needing_more_than_the_whole_budget_is_refused_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bilevel.png");
+    // 31 KB-ish on the wire, 256 MB once decoded (one byte a pixel).
+    std::fs::write(&path, bomb_png_1bit(16_000, 16_000)).unwrap();
+    let workers = ImageWorkers::new(policy_with_budget(64 * MIB), 2);
+    let started = Instant::now();
+    let result = workers
+        .process(path, FileKind::Png, 100, dir.path().to_owned())
+        .await;
+    assert_refused_fast(result, started);
+    assert_eq!(
+        workers.budget().available(),
+        64 * MIB,
+        "nothing stays reserved"
+    );
+}
+
+#[tokio::test]
+async fn image_jobs_wait_for_memory_rather_than_exceed_the_budget() {
+    // Room for two 20 MiB jobs at once, though four workers are free.
+    let workers = ImageWorkers::new(policy_with_budget(50 * MIB), 4);
+    let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let jobs: Vec<_> = (0..6)
+        .map(|_| {
+            let (workers, running, peak) = (workers.clone(), running.clone(), peak.clone());
+            tokio::spawn(async move {
+                workers
+                    .run(20 * MIB, move |_| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(50));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for job in jobs {
+        job.await.unwrap().unwrap();
+    }
+    assert_eq!(peak.load(Ordering::SeqCst), 2);
+    assert_eq!(workers.budget().available(), 50 * MIB);
+}
+
+#[tokio::test]
+async fn large_images_at_once_all_succeed_within_a_budget_for_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // 3000×3000 gray: 9 MB decoded each; a budget of 24 MiB runs one at a time.
+    let gray = DynamicImage::ImageLuma8(GrayImage::from_fn(3000, 3000, |x, y| {
+        image::Luma([((x / 7 + y / 5) % 256) as u8])
+    }));
+    let bytes = png_bytes(&gray);
+    let workers = ImageWorkers::new(policy_with_budget(24 * MIB), 4);
+    let jobs: Vec<_> = (0..4)
+        .map(|n| {
+            let path = dir.path().join(format!("scan-{n}.png"));
+            std::fs::write(&path, &bytes).unwrap();
+            let (workers, tmp, size) = (workers.clone(), dir.path().to_owned(), bytes.len() as u64);
+            tokio::spawn(async move { workers.process(path, FileKind::Png, size, tmp).await })
+        })
+        .collect();
+    for job in jobs {
+        let processed = job.await.unwrap().unwrap().expect("an image");
+        assert_eq!(processed.dimensions.width, 3000);
+        assert_eq!(
+            (processed.thumbnail.width, processed.thumbnail.height),
+            (320, 320)
+        );
+    }
+    assert_eq!(workers.budget().available(), 24 * MIB);
 }

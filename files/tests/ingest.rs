@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use commcenter::wire::ErrorCode;
 use commcenter_files::multipart::{self, MultipartUpload, BATCH_FILE_PART};
 use commcenter_files::{ingest, BlobKey, Declared, FileError, FileKind, Limits};
 use common::{body, entries, fixture, multipart_body, FIXTURES};
@@ -72,7 +73,7 @@ async fn html_named_photo_jpg_is_refused() {
     let err = ingest_bytes(page, declared("photo.jpg", "image/jpeg"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "unsupported_media_type");
+    assert_eq!(err.code(), ErrorCode::UnsupportedMediaType);
 }
 
 #[tokio::test]
@@ -106,7 +107,7 @@ async fn octet_stream_declared_type_means_unknown() {
 async fn disallowed_binary_type_is_refused() {
     let zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x05\0\0\0a.bin\x00\xff";
     let err = ingest_bytes(zip, named("archive.zip")).await.unwrap_err();
-    assert_eq!(err.code(), "unsupported_media_type");
+    assert_eq!(err.code(), ErrorCode::UnsupportedMediaType);
 }
 
 #[tokio::test]
@@ -114,7 +115,7 @@ async fn text_with_a_nul_byte_is_refused() {
     let err = ingest_bytes(b"looks like text\0but is not", named("a.txt"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "unsupported_media_type");
+    assert_eq!(err.code(), ErrorCode::UnsupportedMediaType);
 }
 
 #[tokio::test]
@@ -145,7 +146,7 @@ async fn oversize_upload_stops_early_and_leaves_no_temp_file() {
         matches!(err, FileError::TooLarge { limit: 1_048_576 }),
         "{err}"
     );
-    assert_eq!(err.code(), "payload_too_large");
+    assert_eq!(err.code(), ErrorCode::PayloadTooLarge);
     assert_eq!(
         pulled.load(Ordering::Relaxed),
         17,
@@ -218,7 +219,7 @@ async fn broken_body_is_a_bad_request_and_leaves_no_temp_file() {
     let err = ingest(broken, named("a.txt"), &Limits::default(), tmp.path())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "bad_request");
+    assert_eq!(err.code(), ErrorCode::BadRequest);
     assert!(entries(tmp.path()).is_empty());
 }
 
@@ -270,8 +271,8 @@ async fn multipart_batch_with_one_bad_file_keeps_the_good_ones() {
     }
     let expected = [
         Ok(FileKind::Pdf),
-        Err("unsupported_media_type"),
-        Err("payload_too_large"),
+        Err(ErrorCode::UnsupportedMediaType),
+        Err(ErrorCode::PayloadTooLarge),
         Ok(FileKind::Png),
     ];
     assert_eq!(outcomes, expected);
@@ -298,5 +299,5 @@ async fn multipart_body_over_its_limit_is_too_large() {
 #[tokio::test]
 async fn non_multipart_content_type_is_a_bad_request() {
     let err = multipart::boundary("application/json").unwrap_err();
-    assert_eq!(err.code(), "bad_request");
+    assert_eq!(err.code(), ErrorCode::BadRequest);
 }

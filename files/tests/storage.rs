@@ -4,6 +4,7 @@
 mod common;
 
 use bytes::Bytes;
+use commcenter::wire::ErrorCode;
 use commcenter_files::storage::{BlobStore, ByteRange, PutOutcome, StoredBlob};
 use commcenter_files::{ingest, BlobKey, Declared, FileError, Ingested, Limits};
 use futures_util::TryStreamExt;
@@ -103,7 +104,7 @@ mod suite {
         let key = BlobKey::of_bytes(b"never stored");
         assert!(!store.exists(&key).await.unwrap());
         let err = store.open_read(&key, None).await.unwrap_err();
-        assert_eq!(err.code(), "not_found");
+        assert_eq!(err.code(), ErrorCode::NotFound);
     }
 
     pub async fn delete_removes_the_blob_and_is_idempotent(store: BlobStore) {
@@ -302,7 +303,10 @@ async fn local_store_with_unwritable_root_is_unhealthy() {
         b"a file where the root should be",
     )
     .unwrap();
-    assert_eq!(store.health().await.unwrap_err().code(), "internal");
+    assert_eq!(
+        store.health().await.unwrap_err().code(),
+        ErrorCode::Internal
+    );
 }
 
 #[tokio::test]
@@ -319,5 +323,8 @@ async fn s3_store_with_missing_bucket_is_unhealthy() {
             prefix: "blobs".to_owned(),
         });
     let store = BlobStore::open(&config).await.unwrap();
-    assert_eq!(store.health().await.unwrap_err().code(), "internal");
+    assert_eq!(
+        store.health().await.unwrap_err().code(),
+        ErrorCode::Internal
+    );
 }

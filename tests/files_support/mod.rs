@@ -43,7 +43,7 @@ use http::Method;
 
 use crate::common::TestDaemon;
 #[allow(unused_imports)] // each test binary uses some of them
-pub use craft::{bomb_png, jpeg, multipart_body};
+pub use craft::{bomb_png, bomb_png_1bit, jpeg, multipart_body};
 
 /// Which blob store the daemon under test uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

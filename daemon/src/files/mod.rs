@@ -58,6 +58,7 @@ impl Files {
         reset_dir(&settings.upload_tmp_dir).await?;
         let policy = ImagePolicy {
             compress_above: settings.compress_above_bytes,
+            memory_budget: settings.image_memory_bytes,
             ..ImagePolicy::default()
         };
         Ok(Files {

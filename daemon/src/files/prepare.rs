@@ -20,27 +20,33 @@ pub struct Prepared {
     pub file: NewFile,
     /// The blobs this upload wrote itself (not those it found present).
     written: Vec<BlobKey>,
-    /// Leases on every blob the file uses.
+    /// Leases on every blob the file uses, held until this is dropped.
+    _leases: Vec<Lease>,
+}
+
+/// The blobs an upload holds while it is prepared: those it wrote itself,
+/// and leases on every blob it uses.
+#[derive(Default)]
+struct Held {
+    written: Vec<BlobKey>,
     leases: Vec<Lease>,
 }
 
 impl Files {
     /// Makes an upload's thumbnail and (for a large image) its compressed
-    /// version, then stores its blobs. On failure, blobs it wrote that no
+    /// version, and stores its blobs. On failure, blobs it wrote that no
     /// file uses are deleted again.
     pub async fn prepare(&self, store: &Store, upload: Ingested) -> Result<Prepared, FileError> {
-        let image = self.process_image(&upload).await?;
-        let (path, key, file) = what_to_store(&upload, image.as_ref());
-        let mut prepared = Prepared {
-            file,
-            written: Vec::new(),
-            leases: Vec::new(),
-        };
-        let thumbnail = image.as_ref().map(|image| &image.thumbnail);
-        match self.put_blobs(&mut prepared, path, key, thumbnail).await {
-            Ok(()) => Ok(prepared),
+        let mut held = Held::default();
+        match self.store_blobs(&upload, &mut held).await {
+            Ok(file) => Ok(Prepared {
+                file,
+                written: held.written,
+                _leases: held.leases,
+            }),
             Err(e) => {
-                self.discard(store, vec![prepared]).await;
+                drop(held.leases);
+                self.delete_unused(store, held.written).await;
                 Err(e)
             }
         }
@@ -51,9 +57,44 @@ impl Files {
     pub async fn discard(&self, store: &Store, prepared: Vec<Prepared>) {
         // Each `Prepared` (and its leases) is dropped before any deletion.
         let written: Vec<BlobKey> = prepared.into_iter().flat_map(|p| p.written).collect();
+        self.delete_unused(store, written).await;
+    }
+
+    async fn delete_unused(&self, store: &Store, written: Vec<BlobKey>) {
         for key in written {
             self.delete_if_unused(store, key).await;
         }
+    }
+
+    /// Stores what is kept of `upload` and its thumbnail; returns its record.
+    async fn store_blobs(&self, upload: &Ingested, held: &mut Held) -> Result<NewFile, FileError> {
+        if self
+            .inner
+            .images
+            .policy()
+            .compresses(upload.kind, upload.size)
+        {
+            let image = self.process_image(upload).await?;
+            let (path, key, mut file) = what_to_store(upload, image.as_ref());
+            self.put_blob(held, key, path).await?;
+            if let Some(image) = &image {
+                file.thumbnail = Some(self.put_thumbnail(held, &image.thumbnail).await?);
+            }
+            return Ok(file);
+        }
+        // Kept as uploaded: its bytes are stored (two fsyncs on local disk)
+        // while its thumbnail is made, not after.
+        let (image, put) = tokio::join!(
+            self.process_image(upload),
+            self.put_blob(held, &upload.sha256, upload.path())
+        );
+        put?;
+        let image = image?;
+        let (_, _, mut file) = what_to_store(upload, image.as_ref());
+        if let Some(image) = &image {
+            file.thumbnail = Some(self.put_thumbnail(held, &image.thumbnail).await?);
+        }
+        Ok(file)
     }
 
     async fn process_image(&self, upload: &Ingested) -> Result<Option<ProcessedImage>, FileError> {
@@ -67,33 +108,25 @@ impl Files {
             .await
     }
 
-    async fn put_blobs(
-        &self,
-        prepared: &mut Prepared,
-        path: &Path,
-        key: &BlobKey,
-        thumbnail: Option<&Thumbnail>,
-    ) -> Result<(), FileError> {
-        prepared.leases.push(self.inner.leases.lease(key).await);
+    /// Stores the file at `path` as blob `key`, under a lease.
+    async fn put_blob(&self, held: &mut Held, key: &BlobKey, path: &Path) -> Result<(), FileError> {
+        held.leases.push(self.inner.leases.lease(key).await);
         if self.blobs().put(key, path).await? == PutOutcome::Stored {
-            prepared.written.push(key.clone());
-        }
-        if let Some(thumbnail) = thumbnail {
-            prepared.file.thumbnail = Some(self.put_thumbnail(prepared, thumbnail).await?);
+            held.written.push(key.clone());
         }
         Ok(())
     }
 
     async fn put_thumbnail(
         &self,
-        prepared: &mut Prepared,
+        held: &mut Held,
         thumbnail: &Thumbnail,
     ) -> Result<BlobRef, FileError> {
         let key = BlobKey::of_bytes(&thumbnail.bytes);
-        prepared.leases.push(self.inner.leases.lease(&key).await);
+        held.leases.push(self.inner.leases.lease(&key).await);
         let (_, outcome) = self.blobs().put_bytes(thumbnail.bytes.clone()).await?;
         if outcome == PutOutcome::Stored {
-            prepared.written.push(key.clone());
+            held.written.push(key.clone());
         }
         Ok(BlobRef {
             sha256: key.to_string(),

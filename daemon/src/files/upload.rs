@@ -19,7 +19,6 @@ use hyper::body::Body as _;
 use tokio::task::JoinHandle;
 
 use super::{Files, Prepared};
-use crate::error::file_error_code;
 use crate::limits::TimedBody;
 
 /// Most files in one batch; later parts are refused one by one.
@@ -236,7 +235,7 @@ fn part_name(part: &Part<'_>) -> String {
 }
 
 fn failure(name: String, error: &FileError) -> FailedUpload {
-    let code = file_error_code(error);
+    let code = error.code();
     if code == ErrorCode::Internal {
         tracing::error!(%error, "a file of a batch failed");
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use commcenter_files::images::DEFAULT_MEMORY_BUDGET;
 use commcenter_files::storage::{S3Config, StorageConfig};
 use commcenter_files::DEFAULT_MAX_FILE_SIZE;
 
@@ -60,6 +61,17 @@ pub struct FilesSettings {
         hide_default_value = true
     )]
     pub image_workers: usize,
+
+    /// Memory all image work (decodes, thumbnails, compression) may hold at
+    /// once, in bytes; work that would exceed it waits, and an image needing
+    /// more on its own is refused with 422
+    #[arg(
+        long,
+        env = "COMMCENTER_IMAGE_MEMORY_BYTES",
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MEMORY_BUDGET
+    )]
+    pub image_memory_bytes: u64,
 
     /// The storage settings as given; [`Self::storage`] is resolved from them.
     #[command(flatten)]
@@ -228,6 +240,7 @@ mod tests {
         );
         assert_eq!(resolved.upload_tmp_dir, root.join(UPLOADS_DIR));
         assert_eq!(resolved.max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(resolved.image_memory_bytes, 256 * 1024 * 1024);
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! Decoding under explicit limits, with EXIF orientation applied.
+//!
+//! Images are decoded from their bytes in memory (read whole once the memory budget
+//! is reserved), so a decoder's I/O error can only mean that the image ends early:
+//! every decoding failure is the client's (`Unprocessable`), never a 500.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::Cursor;
 
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageFormat, ImageReader};
 
+use super::plan::Plan;
 use super::ImagePolicy;
 use crate::{FileError, FileKind};
 
@@ -19,34 +22,46 @@ pub(super) fn limits(policy: &ImagePolicy) -> image::Limits {
     limits
 }
 
-/// Decodes the (first frame of the) image at `path`, upright.
-///
-/// Dimensions are checked against `policy` from the header, before any pixel buffer is
-/// allocated, so a small file claiming 100000×100000 px fails in microseconds.
+/// Decodes the (first frame of the) image in `bytes`, described by `plan`, upright.
 pub(super) fn decode_upright(
-    path: &Path,
-    kind: FileKind,
+    bytes: &[u8],
+    plan: &Plan,
     policy: &ImagePolicy,
 ) -> Result<DynamicImage, FileError> {
-    let mut reader = ImageReader::with_format(BufReader::new(File::open(path)?), format_of(kind)?);
-    reader.limits(limits(policy));
-    let mut decoder = reader.into_decoder()?;
-    check_alloc(decoder.total_bytes(), policy)?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder)?;
-    image.apply_orientation(orientation);
+    let fast = match &plan.jpeg {
+        Some(jpeg) if jpeg.scalable() => super::jpeg::decode_rgb(bytes, None).ok(),
+        _ => None,
+    };
+    let mut image = match fast {
+        Some(rgb) => DynamicImage::ImageRgb8(rgb),
+        None => decode_with_image(bytes, plan.kind, policy)?,
+    };
+    image.apply_orientation(plan.orientation);
     Ok(image)
 }
 
-/// Refuses pixel buffers over `policy.max_alloc` bytes.
-pub(super) fn check_alloc(bytes: u64, policy: &ImagePolicy) -> Result<(), FileError> {
-    if bytes > policy.max_alloc {
-        return Err(FileError::Unprocessable(format!(
-            "image would need {bytes} bytes of memory to decode; the limit is {}",
-            policy.max_alloc
-        )));
+/// Decodes with the `image` crate: every format, and JPEGs libjpeg-turbo refuses
+/// (CMYK, 12-bit, and files cut short, whose missing rows come out gray).
+fn decode_with_image(
+    bytes: &[u8],
+    kind: FileKind,
+    policy: &ImagePolicy,
+) -> Result<DynamicImage, FileError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format_of(kind)?);
+    reader.limits(limits(policy));
+    let decoder = reader.into_decoder().map_err(corrupt)?;
+    DynamicImage::from_decoder(decoder).map_err(corrupt)
+}
+
+/// Maps a failure to decode bytes held in memory: an I/O error there is the image
+/// ending early.
+pub(super) fn corrupt(err: image::ImageError) -> FileError {
+    match err {
+        image::ImageError::IoError(io) => {
+            FileError::Unprocessable(format!("image is truncated or corrupt: {io}"))
+        }
+        other => other.into(),
     }
-    Ok(())
 }
 
 /// Whether `orientation` turns the image by 90° (so width and height swap).
@@ -60,7 +75,7 @@ pub(super) fn swaps_sides(orientation: Orientation) -> bool {
     )
 }
 
-fn format_of(kind: FileKind) -> Result<ImageFormat, FileError> {
+pub(super) fn format_of(kind: FileKind) -> Result<ImageFormat, FileError> {
     match kind {
         FileKind::Jpeg => Ok(ImageFormat::Jpeg),
         FileKind::Png => Ok(ImageFormat::Png),

@@ -1,37 +1,18 @@
 //! Encoding pixels for storage: JPEG for opaque images, PNG where transparency matters.
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{DynamicImage, ImageEncoder, RgbImage};
-use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+use image::{DynamicImage, ImageEncoder, RgbImage, RgbaImage};
 
 use crate::{FileError, FileKind};
 
 /// Encodes `rgb` as baseline JPEG at `quality` (1–100) with 4:2:0 chroma subsampling,
-/// as cameras do. Uses `jpeg-encoder` (AVX2 where available), several times faster
-/// than the `image` crate's encoder, which matters because compression may encode a
-/// 12-megapixel photo more than once.
+/// with libjpeg-turbo.
 pub(super) fn jpeg(rgb: &RgbImage, quality: u8) -> Result<Vec<u8>, FileError> {
-    let too_big = || {
-        FileError::Unprocessable(format!(
-            "image {}x{} is too large for JPEG",
-            rgb.width(),
-            rgb.height()
-        ))
-    };
-    let width = u16::try_from(rgb.width()).map_err(|_| too_big())?;
-    let height = u16::try_from(rgb.height()).map_err(|_| too_big())?;
-    let mut out = Vec::new();
-    let mut encoder = Encoder::new(&mut out, quality);
-    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
-    encoder
-        .encode(rgb.as_raw(), width, height, ColorType::Rgb)
-        .map_err(|err| FileError::Io(std::io::Error::other(err)))?;
-    Ok(out)
+    super::jpeg::encode_rgb(rgb, quality)
 }
 
-/// Encodes `image` as 8-bit RGBA PNG.
-pub(super) fn png(image: &DynamicImage) -> Result<Vec<u8>, FileError> {
-    let rgba = image.to_rgba8();
+/// Encodes `rgba` as 8-bit RGBA PNG.
+pub(super) fn png(rgba: &RgbaImage) -> Result<Vec<u8>, FileError> {
     let mut out = Vec::new();
     PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
         .write_image(
@@ -61,7 +42,7 @@ pub(super) fn for_storage(
     quality: u8,
 ) -> Result<(FileKind, Vec<u8>), FileError> {
     if has_transparency(image) {
-        Ok((FileKind::Png, png(image)?))
+        Ok((FileKind::Png, png(&image.to_rgba8())?))
     } else {
         Ok((FileKind::Jpeg, jpeg(&image.to_rgb8(), quality)?))
     }

@@ -1,20 +1,17 @@
 //! Thumbnails with longest side ≤ `ImagePolicy::thumbnail_max_side`.
 //!
-//! JPEG takes a fast path: `jpeg-decoder` scales while decoding (IDCT at 1/2, 1/4 or
-//! 1/8), so a 12-megapixel photo is decoded straight to about 500×375 and never exists
-//! in memory at full size. Other formats, and JPEGs the fast path cannot handle (CMYK,
-//! 16-bit, anything `jpeg-decoder` rejects), are decoded in full under the limits.
+//! JPEG takes a fast path: libjpeg-turbo scales while decoding (IDCT at 1/8 to 7/8), so
+//! a 12-megapixel photo is decoded straight to 500×375 and never exists in memory at
+//! full size. Other formats, and JPEGs the fast path cannot handle (CMYK, 12-bit,
+//! lossless, anything libjpeg-turbo refuses), are decoded in full under the limits.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use image::imageops::FilterType;
-use image::metadata::Orientation;
-use image::{DynamicImage, GrayImage, RgbImage};
-use jpeg_decoder::PixelFormat;
+use image::DynamicImage;
 
-use super::decode::{check_alloc, decode_upright, swaps_sides};
+use super::decode::{decode_upright, swaps_sides};
+use super::plan::{JpegHeader, Plan};
 use super::{encode, Dimensions, ImagePolicy, Thumbnail};
 use crate::{FileError, FileKind};
 
@@ -28,59 +25,71 @@ pub fn thumbnail(
     kind: FileKind,
     policy: &ImagePolicy,
 ) -> Result<(Dimensions, Thumbnail), FileError> {
-    let (dimensions, small) = match kind {
-        FileKind::Jpeg => match shrink_on_load(path, policy)? {
-            Some(found) => found,
-            None => from_full_decode(path, kind, policy)?,
-        },
-        _ => from_full_decode(path, kind, policy)?,
+    let plan = Plan::read(path, kind, 0, policy)?;
+    let bytes = std::fs::read(path)?;
+    from_bytes(&bytes, &plan, policy)
+}
+
+/// The thumbnail of the image in `bytes`, described by `plan`, and its dimensions.
+pub(super) fn from_bytes(
+    bytes: &[u8],
+    plan: &Plan,
+    policy: &ImagePolicy,
+) -> Result<(Dimensions, Thumbnail), FileError> {
+    let fast = match &plan.jpeg {
+        Some(jpeg) if jpeg.scalable() => shrink_on_load(bytes, jpeg, policy).ok(),
+        _ => None,
+    };
+    // A JPEG the fast path refuses (a truncated one, say) may still decode in full.
+    let (dimensions, small) = match fast {
+        Some(found) => found,
+        None => {
+            let image = decode_upright(bytes, plan, policy)?;
+            (dimensions_of(&image), shrink(image, policy))
+        }
     };
     Ok((dimensions, encode_thumbnail(&small)?))
 }
 
-/// The original's dimensions and an upright image whose longest side fits the policy.
-type Shrunk = (Dimensions, DynamicImage);
+/// The thumbnail of an image decoded (upright) already.
+pub(super) fn of_image(image: &DynamicImage, policy: &ImagePolicy) -> Result<Thumbnail, FileError> {
+    let side = policy.thumbnail_max_side;
+    if image.width().max(image.height()) > side {
+        encode_thumbnail(&image.thumbnail(side, side))
+    } else {
+        encode_thumbnail(image)
+    }
+}
 
-fn from_full_decode(
-    path: &Path,
-    kind: FileKind,
-    policy: &ImagePolicy,
-) -> Result<Shrunk, FileError> {
-    let image = decode_upright(path, kind, policy)?;
-    let dimensions = Dimensions {
+pub(super) fn dimensions_of(image: &DynamicImage) -> Dimensions {
+    Dimensions {
         width: image.width(),
         height: image.height(),
-    };
+    }
+}
+
+/// `image` shrunk to fit the thumbnail side, if it is larger.
+fn shrink(image: DynamicImage, policy: &ImagePolicy) -> DynamicImage {
     let side = policy.thumbnail_max_side;
-    let small = if image.width().max(image.height()) > side {
+    if image.width().max(image.height()) > side {
         image.thumbnail(side, side)
     } else {
         image
-    };
-    Ok((dimensions, small))
+    }
 }
 
-/// The JPEG fast path; `Ok(None)` when this JPEG needs the full decoder instead.
-fn shrink_on_load(path: &Path, policy: &ImagePolicy) -> Result<Option<Shrunk>, FileError> {
-    let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(File::open(path)?));
-    if decoder.read_info().is_err() {
-        return Ok(None);
-    }
-    let Some(info) = decoder.info() else {
-        return Ok(None);
-    };
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
-    image::Limits::check_dimensions(&super::decode::limits(policy), width, height)?;
-    let Some(pixels) = decode_scaled(&mut decoder, width, height, policy)? else {
-        return Ok(None);
-    };
-    let orientation = decoder
-        .exif_data()
-        .and_then(Orientation::from_exif_chunk)
-        .unwrap_or(Orientation::NoTransforms);
-    let mut small = fit(pixels, policy.thumbnail_max_side);
-    small.apply_orientation(orientation);
-    let dimensions = if swaps_sides(orientation) {
+/// The JPEG fast path: decoded at a DCT scale, never at full size.
+fn shrink_on_load(
+    bytes: &[u8],
+    jpeg: &JpegHeader,
+    policy: &ImagePolicy,
+) -> Result<(Dimensions, DynamicImage), FileError> {
+    let scaled = super::jpeg::decode_rgb(bytes, Some(policy.thumbnail_max_side))?;
+    let image = DynamicImage::ImageRgb8(scaled);
+    let mut small = fit(image, policy.thumbnail_max_side);
+    small.apply_orientation(jpeg.orientation);
+    let (width, height) = (jpeg.width, jpeg.height);
+    let dimensions = if swaps_sides(jpeg.orientation) {
         Dimensions {
             width: height,
             height: width,
@@ -88,48 +97,7 @@ fn shrink_on_load(path: &Path, policy: &ImagePolicy) -> Result<Option<Shrunk>, F
     } else {
         Dimensions { width, height }
     };
-    Ok(Some((dimensions, small)))
-}
-
-/// Decodes at the smallest DCT scale that still gives ≥ `thumbnail_max_side` on the
-/// longest side. `None` for pixel formats or streams the fast path does not handle.
-fn decode_scaled<R: std::io::Read>(
-    decoder: &mut jpeg_decoder::Decoder<R>,
-    width: u32,
-    height: u32,
-    policy: &ImagePolicy,
-) -> Result<Option<DynamicImage>, FileError> {
-    let (want_w, want_h) = scaled_request(width, height, policy.thumbnail_max_side);
-    let Ok((out_w, out_h)) = decoder.scale(want_w, want_h) else {
-        return Ok(None);
-    };
-    let (out_w, out_h) = (u32::from(out_w), u32::from(out_h));
-    let channels = match decoder.info().map(|info| info.pixel_format) {
-        Some(PixelFormat::L8) => 1,
-        Some(PixelFormat::RGB24) => 3,
-        _ => return Ok(None),
-    };
-    check_alloc(u64::from(out_w) * u64::from(out_h) * channels, policy)?;
-    decoder.set_max_decoding_buffer_size(usize::try_from(policy.max_alloc).unwrap_or(usize::MAX));
-    let Ok(pixels) = decoder.decode() else {
-        return Ok(None);
-    };
-    let image = match channels {
-        1 => GrayImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageLuma8),
-        _ => RgbImage::from_raw(out_w, out_h, pixels).map(DynamicImage::ImageRgb8),
-    };
-    Ok(image)
-}
-
-/// The size to ask the JPEG decoder for: the original scaled so its longest side is
-/// `max_side` (rounded up, so the decoder never picks a scale that is too small).
-fn scaled_request(width: u32, height: u32, max_side: u32) -> (u16, u16) {
-    let longest = width.max(height).max(1);
-    let scale = |side: u32| {
-        let scaled = (u64::from(side) * u64::from(max_side)).div_ceil(u64::from(longest));
-        u16::try_from(scaled.clamp(1, u64::from(side))).unwrap_or(u16::MAX)
-    };
-    (scale(width), scale(height))
+    Ok((dimensions, small))
 }
 
 /// `image` shrunk (never enlarged) to fit a `max_side` square, keeping its aspect.
@@ -148,17 +116,4 @@ fn encode_thumbnail(small: &DynamicImage) -> Result<Thumbnail, FileError> {
         width: small.width(),
         height: small.height(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_keeps_aspect_and_longest_side() {
-        assert_eq!(scaled_request(4000, 3000, 320), (320, 240));
-        assert_eq!(scaled_request(3000, 4000, 320), (240, 320));
-        assert_eq!(scaled_request(4000, 10, 320), (320, 1));
-        assert_eq!(scaled_request(200, 100, 320), (200, 100));
-    }
 }

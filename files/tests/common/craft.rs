@@ -29,9 +29,19 @@ pub fn multipart_body(parts: &[(&str, &str, &str, &[u8])]) -> (Vec<u8>, String) 
 
 /// A PNG whose header claims `width`×`height` pixels, with almost no data behind it.
 pub fn bomb_png(width: u32, height: u32) -> Vec<u8> {
+    bomb_png_of(width, height, 8, 2) // 8-bit RGB
+}
+
+/// A 1-bit grayscale PNG whose header claims `width`×`height` pixels (decoded to one
+/// byte a pixel), with almost no data behind it.
+pub fn bomb_png_1bit(width: u32, height: u32) -> Vec<u8> {
+    bomb_png_of(width, height, 1, 0)
+}
+
+fn bomb_png_of(width: u32, height: u32, bit_depth: u8, color_type: u8) -> Vec<u8> {
     let mut header = width.to_be_bytes().to_vec();
     header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    header.extend_from_slice(&[bit_depth, color_type, 0, 0, 0]);
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png_chunk(&mut png, b"IHDR", &header);
     png_chunk(
