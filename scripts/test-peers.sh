@@ -10,10 +10,7 @@
 #    its SIMD code) from its bundled source. Run this before the first build.
 # Safe to run again.
 set -eu
-if ! command -v cmake >/dev/null 2>&1 || ! command -v nasm >/dev/null 2>&1; then
-    apt-get update -q
-    apt-get install -y -q cmake nasm
-fi
+sh "$(dirname "$0")/build-deps.sh"
 sh "$(dirname "$0")/../files/ci-deps.sh"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0'
 if command -v pyenv >/dev/null 2>&1; then
