@@ -11,7 +11,7 @@
 # Safe to run again.
 set -eu
 sh "$(dirname "$0")/build-deps.sh"
-sh "$(dirname "$0")/../files/ci-deps.sh"
+sh "$(dirname "$0")/../daemon/files/ci-deps.sh"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0'
 if command -v pyenv >/dev/null 2>&1; then
     pyenv rehash

@@ -3,13 +3,14 @@
 //! Everything the daemon, the CLI, the TUI and the tests share lives here:
 //! the wire types of the HTTP and WebSocket API ([`wire`]), identifiers and
 //! timestamps in their wire form ([`Id`], [`Timestamp`]), the access rules
-//! ([`access`]), the embedded store ([`store`]) and a typed API client
-//! ([`client`]).
+//! ([`access`]) and a typed API client ([`client`]). Nothing here opens a
+//! database or decodes an image: the store is `commcenter-store` and file
+//! handling `commcenter-files`, both in `daemon/`, so the CLI and the console
+//! build without them.
 
 pub mod access;
 pub mod client;
 mod id;
-pub mod store;
 mod time;
 pub mod token;
 pub mod wire;

@@ -4,9 +4,9 @@
 
 mod common;
 
-use commcenter::store::{Store, StoreError, StoreOptions, SCHEMA_VERSION};
 use commcenter::wire::ConversationFilter;
 use commcenter::wire::{Conversation, Message, NewMessage, Project, Receipts};
+use commcenter_store::{Store, StoreError, StoreOptions, SCHEMA_VERSION};
 use commcenterd::{AppState, Settings};
 use common::{
     create_project, events_after, frame, open_conversation, open_store, request, send_text,

@@ -4,10 +4,10 @@
 
 mod common;
 
-use commcenter::store::StoredEvent;
 use commcenter::wire::ConversationFilter;
 use commcenter::wire::{Message, NewMessage, Project, ProjectPatch};
 use commcenter::Id;
+use commcenter_store::StoredEvent;
 use common::{
     create_project, error_of, events_seen_by, get, open_conversation, open_store, send_text, text,
     Actor, TestDaemon,

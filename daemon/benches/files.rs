@@ -22,9 +22,9 @@
 //! is `upload`, `thumbnail`, `pillow` or `batch` (default: all); `images` is
 //! `thumbnail pillow batch`.
 
-#[path = "../../files/tests/common/craft.rs"]
+#[path = "../files/tests/common/craft.rs"]
 mod craft;
-#[path = "../../files/tests/common/photo.rs"]
+#[path = "../files/tests/common/photo.rs"]
 mod photo;
 mod support;
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use commcenter::store::{Store, StoreOptions};
+use commcenter_store::{Store, StoreOptions};
 
 use crate::files::Files;
 use crate::realtime::Hub;

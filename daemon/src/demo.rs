@@ -8,12 +8,12 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use commcenter::access::Caller;
-use commcenter::store::{ImportedMessage, Store, StoreError, Tx};
 use commcenter::wire::{
     Channel, ConversationPatch, ConversationStatus, Location, NewConversation, NewProject, NewUser,
     ProjectPatch, ProjectStatus, Role,
 };
 use commcenter::{Id, Timestamp};
+use commcenter_store::{ImportedMessage, Store, StoreError, Tx};
 use serde::Deserialize;
 
 const DEMO_JSON: &str = include_str!("../../fixtures/demo.json");

@@ -1,8 +1,8 @@
 //! The one place that turns failures into HTTP answers.
 
-use commcenter::store::StoreError;
 use commcenter::wire::{ErrorBody, ErrorCode, ErrorDetail};
 use commcenter_files::FileError;
+use commcenter_store::StoreError;
 
 use crate::http::{json_response, Response};
 

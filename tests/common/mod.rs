@@ -8,12 +8,12 @@ use std::path::Path;
 
 use commcenter::access::Caller;
 use commcenter::client::{Client, RawResponse};
-use commcenter::store::{Store, StoreOptions, StoredEvent};
 use commcenter::wire::{
     Conversation, ErrorDetail, IssuedToken, Message, NewConversation, NewMessage, NewProject,
     NewToken, NewUser, Project, Role, User,
 };
 use commcenter::Id;
+use commcenter_store::{Store, StoreOptions, StoredEvent};
 use commcenterd::{AppState, Settings};
 use http::Method;
 use serde_json::Value;

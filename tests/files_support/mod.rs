@@ -4,9 +4,9 @@
 
 #![allow(dead_code)] // not every helper is used by every backend
 
-#[path = "../../files/tests/common/craft.rs"]
+#[path = "../../daemon/files/tests/common/craft.rs"]
 mod craft;
-#[path = "../../files/tests/common/photo.rs"]
+#[path = "../../daemon/files/tests/common/photo.rs"]
 pub mod photo;
 
 /// Runs each listed `async fn name(backend: Backend)` as a test per backend.
@@ -289,7 +289,7 @@ fn start_moto() -> (Child, String) {
         .status();
     assert!(
         found.is_ok_and(|status| status.success()),
-        "`moto_server` is not on PATH; install it with `sh files/ci-deps.sh`"
+        "`moto_server` is not on PATH; install it with `sh daemon/files/ci-deps.sh`"
     );
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

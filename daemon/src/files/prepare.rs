@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use commcenter::store::{BlobRef, NewFile, Store};
 use commcenter_files::images::{ProcessedImage, Thumbnail};
 use commcenter_files::storage::PutOutcome;
 use commcenter_files::{sanitize_name, BlobKey, FileError, FileKind, Ingested};
+use commcenter_store::{BlobRef, NewFile, Store};
 
 use super::leases::Lease;
 use super::Files;

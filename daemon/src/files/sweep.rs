@@ -5,8 +5,8 @@
 //! a blob that no `blob_file` row names. Such a blob is never read again;
 //! the sweep deletes them once per start.
 
-use commcenter::store::Store;
 use commcenter_files::storage::StoredBlob;
+use commcenter_store::Store;
 
 use super::Files;
 

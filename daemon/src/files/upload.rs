@@ -7,10 +7,10 @@
 //! read on and dropped for a while ([`drain`]), so that a client still
 //! sending reads the error instead of a reset connection.
 
-use commcenter::store::Store;
 use commcenter::wire::{ErrorCode, FailedUpload, UploadError};
 use commcenter_files::multipart::{self, MultipartUpload, Part, BATCH_FILE_PART, SINGLE_FILE_PART};
 use commcenter_files::{ingest, sanitize_name, Declared, FileError, Ingested};
+use commcenter_store::Store;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use http::request::Parts;
 use http::HeaderMap;

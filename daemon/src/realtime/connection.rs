@@ -16,9 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commcenter::access::Caller;
-use commcenter::store::StoreError;
 use commcenter::wire::LiveFrame;
 use commcenter::Timestamp;
+use commcenter_store::StoreError;
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;

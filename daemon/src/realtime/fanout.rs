@@ -10,9 +10,9 @@
 use std::sync::Arc;
 
 use commcenter::access::Audience;
-use commcenter::store::StoredEvent;
 use commcenter::wire::{Event, EventData};
 use commcenter::Id;
+use commcenter_store::StoredEvent;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 

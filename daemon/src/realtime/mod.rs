@@ -18,9 +18,9 @@ mod retention;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use commcenter::access::{Audience, Caller};
-use commcenter::store::{Store, StoreError};
 use commcenter::wire::{LiveFrame, Presence};
 use commcenter::{Id, Timestamp};
+use commcenter_store::{Store, StoreError};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::sync::watch;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use commcenter::store::Store;
 use commcenter::Timestamp;
+use commcenter_store::Store;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 

@@ -2,10 +2,10 @@
 //! Receiving an upload is [`crate::files::upload`]'s; here it is recorded.
 
 use commcenter::access::Caller;
-use commcenter::store::{StoreError, StoredFile};
 use commcenter::wire::{BatchUpload, ErrorCode, FileMeta};
 use commcenter_files::multipart;
 use commcenter_files::{sanitize_name, BlobKey};
+use commcenter_store::{StoreError, StoredFile};
 use http::header::CONTENT_TYPE;
 use http::request::Parts;
 use http::HeaderMap;

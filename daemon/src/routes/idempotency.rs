@@ -6,8 +6,8 @@
 //! nothing, even after a crash or a restart.
 
 use commcenter::access::Caller;
-use commcenter::store::{fingerprint, IdempotentAnswer, Replay, StoreError, Tx};
 use commcenter::wire::ErrorCode;
+use commcenter_store::{fingerprint, IdempotentAnswer, Replay, StoreError, Tx};
 use http::{HeaderMap, Method, Uri};
 
 use super::Ctx;

@@ -13,7 +13,7 @@ pub mod users;
 pub mod ws;
 
 use commcenter::access::Caller;
-use commcenter::store::{StoreError, Tx, View};
+use commcenter_store::{StoreError, Tx, View};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 

@@ -1,9 +1,9 @@
 //! The WebSocket endpoint and its tickets.
 
 use commcenter::access::Caller;
-use commcenter::store::Store;
 use commcenter::wire::{ErrorCode, NewWsTicket};
 use commcenter::Timestamp;
+use commcenter_store::Store;
 
 use super::{bearer_secret, create, Ctx, Replayable};
 use crate::error::ApiError;

@@ -1,9 +1,9 @@
 //! What a client sends: its frames, answered with `error` frames when they
 //! are wrong; the connection lives on.
 
-use commcenter::store::StoreError;
 use commcenter::wire::{ClientFrame, ErrorCode, LiveFrame, ReceiptState, TypingState};
 use commcenter::Id;
+use commcenter_store::StoreError;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 

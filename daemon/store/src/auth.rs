@@ -15,9 +15,9 @@ use subtle::ConstantTimeEq;
 use super::records::{decode, TokenRecord};
 use super::tables::{TOKEN, USER};
 use super::StoreError;
-use crate::access::Caller;
-use crate::wire::{Role, User};
-use crate::{Id, Timestamp};
+use commcenter::access::Caller;
+use commcenter::wire::{Role, User};
+use commcenter::{Id, Timestamp};
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -98,7 +98,7 @@ impl AuthCache {
 
     /// The caller a secret belongs to, if it is live and unexpired.
     pub fn authenticate(&self, secret: &str, now: Timestamp) -> Option<Caller> {
-        self.authenticate_hash(&crate::token::hash_secret(secret), now)
+        self.authenticate_hash(&commcenter::token::hash_secret(secret), now)
     }
 
     /// The caller a token hash belongs to, if the token is live and

@@ -7,14 +7,14 @@ use super::records::{
 };
 use super::tx::{Mode, Tables};
 use super::{StoreError, Tx, View};
-use crate::access::{self, Caller};
-use crate::wire::{
+use commcenter::access::{self, Caller};
+use commcenter::wire::{
     Channel, ConversationKind, ConversationStatus, Direction, EventData, Location, Message,
     MessageStatus, NewMessage, Page,
 };
-use crate::Id;
+use commcenter::Id;
 
-pub use crate::wire::{MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
+pub use commcenter::wire::{MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 
 impl<M: Mode> Tables<M> {
     pub(super) fn find_message(&self, id: Id) -> Result<Option<MessageRecord>, StoreError> {
@@ -201,7 +201,7 @@ impl Tx<'_> {
 
     /// Sets the time the rest of this write job stamps on what it writes
     /// (imports of history). The writer restores the batch's time afterwards.
-    pub fn set_clock(&mut self, at: crate::Timestamp) {
+    pub fn set_clock(&mut self, at: commcenter::Timestamp) {
         self.now = at;
     }
 
@@ -348,7 +348,7 @@ pub struct ImportedMessage {
     pub body: String,
     pub private: bool,
     pub location: Option<Location>,
-    pub at: crate::Timestamp,
+    pub at: commcenter::Timestamp,
 }
 
 /// A note stays inside: it is never sent by SMS or email. (Who may write a
@@ -417,7 +417,7 @@ const MAX_ACCURACY_M: f64 = 100_000.0;
 
 /// Coordinates in range, accuracy from 0 to [`MAX_ACCURACY_M`];
 /// `recorded_at` defaults to now.
-fn valid_location(mut l: Location, now: crate::Timestamp) -> Result<Location, StoreError> {
+fn valid_location(mut l: Location, now: commcenter::Timestamp) -> Result<Location, StoreError> {
     if !l.lat.is_finite() || !(-90.0..=90.0).contains(&l.lat) {
         return Err(StoreError::invalid(
             "location.lat",

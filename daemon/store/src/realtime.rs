@@ -8,9 +8,9 @@ use serde::Deserialize;
 use super::events::StoredEvent;
 use super::records::{decode, TokenRecord};
 use super::{meta_u64, StoreError, Tx, View};
-use crate::access::{self, Audience, Caller};
-use crate::wire::{User, WsTicket};
-use crate::{Id, Timestamp};
+use commcenter::access::{self, Audience, Caller};
+use commcenter::wire::{User, WsTicket};
+use commcenter::{Id, Timestamp};
 
 /// Every ticket secret starts with this, so that it is not taken for a token.
 const TICKET_PREFIX: &str = "ccw_";
@@ -84,7 +84,7 @@ impl Tx<'_> {
         ttl_ms: i64,
     ) -> Result<WsTicket, StoreError> {
         let secret = format!("{TICKET_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        let hash = crate::token::hash_secret(&secret);
+        let hash = commcenter::token::hash_secret(&secret);
         let expires_at = self.now.plus_millis(ttl_ms);
         self.insert(
             |t| &mut t.ws_ticket,
@@ -104,7 +104,7 @@ impl Tx<'_> {
         &mut self,
         secret: &str,
     ) -> Result<Option<(Caller, [u8; 32])>, StoreError> {
-        let hash = crate::token::hash_secret(secret);
+        let hash = commcenter::token::hash_secret(secret);
         let Some((token_id, expires_ms)) = self
             .remove(|t| &mut t.ws_ticket, hash.as_slice())?
             .map(|v| v.value())

@@ -1,5 +1,5 @@
-use crate::access::{Denied, Forbidden};
-use crate::wire::ErrorCode;
+use commcenter::access::{Denied, Forbidden};
+use commcenter::wire::ErrorCode;
 
 /// What a store operation can fail with. Domain failures (not found,
 /// forbidden, invalid, conflict) carry the message a client will see.
@@ -82,7 +82,7 @@ impl StoreError {
         }
     }
 
-    /// A refusal from [`crate::access`] about `what` `id`: 403 as it says,
+    /// A refusal from [`commcenter::access`] about `what` `id`: 403 as it says,
     /// or, when it must hide, exactly the 404 of a `what` that does not exist.
     pub fn denied(what: &'static str, id: impl ToString) -> impl FnOnce(Denied) -> Self {
         move |denied| match denied {

@@ -6,12 +6,12 @@ use super::auth::AuthChange;
 use super::records::{cursor, decode, encode, TokenRecord};
 use super::tx::{Mode, Tables};
 use super::{StoreError, Tx, View};
-use crate::access::{self, Caller};
-use crate::wire::{IssuedToken, NewToken, NewUser, Page, Role, TokenInfo, User, UserPatch};
-use crate::{Id, Timestamp};
+use commcenter::access::{self, Caller};
+use commcenter::wire::{IssuedToken, NewToken, NewUser, Page, Role, TokenInfo, User, UserPatch};
+use commcenter::{Id, Timestamp};
 
 /// Longest token life that may be asked for, in days.
-use crate::wire::MAX_TOKEN_DAYS;
+use commcenter::wire::MAX_TOKEN_DAYS;
 
 impl<M: Mode> Tables<M> {
     /// The user, or `NotFound`.
@@ -211,7 +211,7 @@ impl Tx<'_> {
             Some(d) => Some(self.now.plus_millis(i64::from(d) * 86_400_000)),
             None => None,
         };
-        let secret = crate::token::generate_secret();
+        let secret = commcenter::token::generate_secret();
         let record = self.insert_token(&user, &secret, label, expires_at)?;
         Ok(IssuedToken {
             id: record.id,
@@ -229,7 +229,7 @@ impl Tx<'_> {
         label: Option<String>,
         expires_at: Option<Timestamp>,
     ) -> Result<TokenRecord, StoreError> {
-        let hash = crate::token::hash_secret(secret);
+        let hash = commcenter::token::hash_secret(secret);
         let record = TokenRecord {
             id: self.new_id(),
             user_id: user.id,

@@ -22,9 +22,9 @@ use serde::{Deserialize, Serialize};
 use super::records::{decode, encode};
 use super::tx::{Mode, Tables};
 use super::{StoreError, Tx, View};
-use crate::access::{self, Caller};
-use crate::wire::FileMeta;
-use crate::{Id, Timestamp};
+use commcenter::access::{self, Caller};
+use commcenter::wire::FileMeta;
+use commcenter::{Id, Timestamp};
 
 /// A blob as a file record names it: its key and the media type it is
 /// served with.

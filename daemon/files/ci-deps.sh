@@ -1,7 +1,7 @@
 #!/bin/sh
 # What `cargo test -p commcenter-files` needs besides the Rust toolchain: moto's
 # S3-compatible server (`moto_server`), which the S3 backend tests start on 127.0.0.1.
-# Run from CI before the tests: `sh files/ci-deps.sh`. Safe to run again.
+# Run from CI before the tests: `sh daemon/files/ci-deps.sh`. Safe to run again.
 set -eu
 
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'moto[server]==5.2.1'

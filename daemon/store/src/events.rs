@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::records::decode;
 use super::{StoreError, View};
-use crate::access::{Audience, Caller};
-use crate::wire::EventData;
-use crate::Timestamp;
+use commcenter::access::{Audience, Caller};
+use commcenter::wire::EventData;
+use commcenter::Timestamp;
 
 /// One committed event: its `seq`, who may see it, and its WebSocket frame,
 /// serialized once at commit so that live delivery and replay send the same
@@ -21,7 +21,7 @@ pub struct StoredEvent {
     pub frame: String,
 }
 
-/// `{"type", "seq", "data"}`: the wire's [`crate::wire::Event`], borrowed.
+/// `{"type", "seq", "data"}`: the wire's [`commcenter::wire::Event`], borrowed.
 #[derive(Serialize)]
 struct Frame<'a> {
     seq: u64,
@@ -87,8 +87,8 @@ impl View {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Channel, Direction, Event, Message, MessageStatus};
-    use crate::Id;
+    use commcenter::wire::{Channel, Direction, Event, Message, MessageStatus};
+    use commcenter::Id;
 
     /// Text as hostile to hand-built JSON as it gets: quotes, backslashes,
     /// newlines, a control character, a `}` that would close an object.

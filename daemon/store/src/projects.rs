@@ -6,11 +6,11 @@ use super::records::{cursor, decode, encode};
 use super::tx::{Mode, Tables};
 use super::users::valid_name;
 use super::{StoreError, Tx, View};
-use crate::access::{self, Audience, Caller, Slot};
-use crate::wire::{
+use commcenter::access::{self, Audience, Caller, Slot};
+use commcenter::wire::{
     ConversationKind, EventData, NewProject, Page, Project, ProjectPatch, ProjectStatus, Role,
 };
-use crate::Id;
+use commcenter::Id;
 
 impl<M: Mode> Tables<M> {
     pub fn find_project(&self, id: Id) -> Result<Option<Project>, StoreError> {

@@ -5,12 +5,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use crate::access::{self, Audience, Caller};
-use crate::wire::{
+use commcenter::access::{self, Audience, Caller};
+use commcenter::wire::{
     Channel, Conversation, ConversationFilter, ConversationKind, ConversationStatus, Direction,
     Location, MessageStatus,
 };
-use crate::{Id, Timestamp};
+use commcenter::{Id, Timestamp};
 
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Internal(format!("encode: {e}")))
@@ -148,15 +148,17 @@ pub(super) struct MessageRecord {
 }
 
 /// Whether a conversation passes `GET /conversations`' filters.
-impl ConversationFilter {
-    pub(super) fn matches(&self, c: &ConversationRecord, tally: &Tally) -> bool {
-        self.status.is_none_or(|s| c.status == s)
-            && self.customer_id.is_none_or(|id| c.customer_id == id)
-            && self.project_id.is_none_or(|id| c.project_id == Some(id))
-            && self.assignee_id.is_none_or(|id| c.assignee_id == Some(id))
-            && self.kind.is_none_or(|k| c.kind == k)
-            && self.channel.is_none_or(|ch| tally.channels & ch.bit() != 0)
-    }
+pub(super) fn filter_matches(
+    f: &ConversationFilter,
+    c: &ConversationRecord,
+    tally: &Tally,
+) -> bool {
+    f.status.is_none_or(|s| c.status == s)
+        && f.customer_id.is_none_or(|id| c.customer_id == id)
+        && f.project_id.is_none_or(|id| c.project_id == Some(id))
+        && f.assignee_id.is_none_or(|id| c.assignee_id == Some(id))
+        && f.kind.is_none_or(|k| c.kind == k)
+        && f.channel.is_none_or(|ch| tally.channels & ch.bit() != 0)
 }
 
 /// The first 140 characters of a body, for conversation lists.
@@ -177,7 +179,7 @@ pub(super) fn preview(body: &str, attachments: usize) -> Option<String> {
 /// Cursors are opaque to clients; inside they are `<number>.<id>` or `<number>`.
 pub(super) mod cursor {
     use super::StoreError;
-    use crate::Id;
+    use commcenter::Id;
 
     pub fn encode_pair(n: i64, id: Id) -> String {
         format!("{n}.{id}")
@@ -215,7 +217,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::wire::Role;
+    use commcenter::wire::Role;
 
     const AT: &str = "2026-11-26T05:15:20.123Z";
 

@@ -12,9 +12,9 @@ use super::auth::AuthChange;
 use super::events::StoredEvent;
 use super::tables::*;
 use super::{meta_u64, StoreError, SCHEMA_VERSION};
-use crate::access::Audience;
-use crate::wire::EventData;
-use crate::{Id, Timestamp};
+use commcenter::access::Audience;
+use commcenter::wire::EventData;
+use commcenter::{Id, Timestamp};
 
 /// Whether tables are opened read-only or for writing; the read methods on
 /// [`Tables`] work for both.

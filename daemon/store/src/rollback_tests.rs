@@ -15,12 +15,12 @@ use std::task::{Context, Waker};
 use redb::{Key, ReadableDatabase, ReadableTable, TableHandle, Value};
 
 use super::{NewFile, Store, StoreError, StoreOptions, Tx, View};
-use crate::access::Caller;
-use crate::wire::{
+use commcenter::access::Caller;
+use commcenter::wire::{
     ConversationPatch, ConversationStatus, NewConversation, NewMessage, NewProject, NewToken,
     NewUser, ProjectPatch, ReceiptState, Role, UserPatch,
 };
-use crate::{Id, Timestamp};
+use commcenter::{Id, Timestamp};
 
 /// Every row of every table, as stored bytes, by table name.
 type Dump = BTreeMap<&'static str, Vec<(Vec<u8>, Vec<u8>)>>;

@@ -44,7 +44,7 @@ pub const FIXTURES: &[(&str, FileKind)] = &[
 
 pub fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/files")
+        .join("../../fixtures/files")
         .join(name)
 }
 
@@ -135,7 +135,7 @@ fn require_moto() {
     if !found.is_ok_and(|status| status.success()) {
         panic!(
             "`moto_server` is not on PATH, but the S3 backend tests need it. \
-             Install it with `sh files/ci-deps.sh` (pip install 'moto[server]')."
+             Install it with `sh daemon/files/ci-deps.sh` (pip install 'moto[server]')."
         );
     }
 }

@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::records::{decode, encode};
 use super::{StoreError, Tx};
-use crate::access::Caller;
-use crate::Timestamp;
+use commcenter::access::Caller;
+use commcenter::Timestamp;
 
 /// How long an answer is kept for replay, in milliseconds.
 pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;

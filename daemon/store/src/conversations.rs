@@ -2,16 +2,16 @@
 
 use redb::ReadableTable;
 
-use super::records::{cursor, decode, encode, ConversationRecord, Ordinals, Tally};
+use super::records::{cursor, decode, encode, filter_matches, ConversationRecord, Ordinals, Tally};
 use super::tx::{Mode, Tables};
 use super::users::valid_name;
 use super::{StoreError, Tx, View};
-use crate::access::{self, Audience, Caller, Slot};
-use crate::wire::{
+use commcenter::access::{self, Audience, Caller, Slot};
+use commcenter::wire::{
     Conversation, ConversationFilter, ConversationKind, ConversationPatch, ConversationStatus,
     EventData, NewConversation, Page, Role,
 };
-use crate::Id;
+use commcenter::Id;
 
 /// Most tags on a conversation, and longest tag.
 const MAX_TAGS: usize = 32;
@@ -106,7 +106,7 @@ impl View {
                 continue;
             };
             if self.audience_includes(&c.audience(), caller)?
-                && filter.matches(&c, c.tally_for(caller))
+                && filter_matches(filter, &c, c.tally_for(caller))
             {
                 let activity = c.tally_for(caller).last_at.unwrap_or(c.created_at).millis();
                 candidates.push((activity, c));
@@ -149,7 +149,7 @@ impl View {
             let Some(c) = self.find_conversation(Id::from_u128(id))? else {
                 continue;
             };
-            if !filter.matches(&c, &c.all) {
+            if !filter_matches(filter, &c, &c.all) {
                 continue;
             }
             if items.len() == limit {

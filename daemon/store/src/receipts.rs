@@ -11,9 +11,9 @@ use redb::ReadableTable;
 
 use super::records::{ConversationRecord, MessageRecord, Ordinals};
 use super::{StoreError, Tx, View};
-use crate::access::{self, Caller};
-use crate::wire::{EventData, MessageStatus, ReceiptState, Receipts, RecipientReceipt};
-use crate::{Id, Timestamp};
+use commcenter::access::{self, Caller};
+use commcenter::wire::{EventData, MessageStatus, ReceiptState, Receipts, RecipientReceipt};
+use commcenter::{Id, Timestamp};
 
 impl View {
     /// `GET /messages/{id}/receipts`.
@@ -180,7 +180,7 @@ impl Tx<'_> {
 /// Whether a receipt by `reader` can move the message's status: the reader
 /// is on the other side from the sender, or the message is a staff note.
 fn counts_toward_status(reader: &Caller, message: &MessageRecord) -> bool {
-    use crate::wire::Direction;
+    use commcenter::wire::Direction;
     message.private
         || match message.direction {
             Direction::Outbound => !reader.is_staff(),
