@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use commcenter::access::{Audience, Caller};
+use commcenter::access::{self, Audience, Caller};
 use commcenter::wire::{LiveFrame, Presence};
 use commcenter::{Id, Timestamp};
 use tokio::sync::mpsc::error::TrySendError;
@@ -85,7 +85,8 @@ impl Index {
         self.replace_oldest(member.caller.user_id, per_user);
         self.next_id += 1;
         let id = self.next_id;
-        if member.caller.is_staff() {
+        // Connections in every audience are offered every frame (see `candidates`).
+        if access::in_every_audience(&member.caller) {
             self.staff.insert(id);
         }
         self.by_user
