@@ -200,3 +200,29 @@ async fn headers_over_16_kib_are_refused() {
     let answer = read_answer(&mut stream, Duration::from_secs(2)).await;
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.80}");
 }
+
+#[tokio::test]
+async fn a_body_trickling_below_the_minimum_rate_is_cut_off() {
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        s.limits.body_grace = Duration::from_secs(1);
+        s.limits.body_min_bytes_per_s = 1024;
+    })
+    .await;
+    let mut stream = TcpStream::connect(daemon.addr()).await.unwrap();
+    let head = format!(
+        "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Length: 100\r\n\r\n",
+        common::ADMIN_TOKEN
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // One byte every 200 ms: each under the idle timeout, far under 1 KiB/s.
+    for _ in 0..15 {
+        if stream.write_all(b" ").await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let answer = read_answer(&mut stream, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("too slow"), "{answer}");
+}

@@ -1,8 +1,9 @@
 //! Per-client limits, so that one client cannot slow anyone else down.
 //!
-//! - [`TimedBody`]: a request body must keep arriving. A gap longer than
-//!   `body_idle_timeout`, or an average below `body_min_bytes_per_s` once
-//!   `body_grace` has passed, ends it with an error (the handler answers
+//! - [`TimedBody`]: a request body must keep arriving. Waiting longer than
+//!   `body_idle_timeout` for its next piece, or an average below
+//!   `body_min_bytes_per_s` once `body_grace` has been spent waiting for
+//!   it, ends it with an error (the handler answers
 //!   400 and the connection closes), so a stalled body holds its connection
 //!   for seconds, not forever.
 //! - [`InFlight`]: each user has at most `requests_per_user` requests being
@@ -49,14 +50,21 @@ pub enum BodyError {
 }
 
 /// A request body under the idle and minimum-rate deadlines.
+///
+/// Both count only the time the daemon spends waiting for the client: a
+/// handler that pauses reading (an upload waiting for the image budget)
+/// does not make its client look slow.
 pub struct TimedBody {
     inner: Incoming,
     idle_timeout: Duration,
     min_bytes_per_s: u64,
     grace: Duration,
-    started: Instant,
     received: u64,
-    /// Armed on the first wait, reset by every piece that arrives.
+    /// Time spent waiting for the client in earlier waits.
+    waited: Duration,
+    /// When the current wait began, while the body is waited for.
+    wait_started: Option<Instant>,
+    /// The current wait's deadline; made on the first wait, reset by each.
     idle: Option<Pin<Box<Sleep>>>,
 }
 
@@ -67,23 +75,48 @@ impl TimedBody {
             idle_timeout: limits.body_idle_timeout,
             min_bytes_per_s: limits.body_min_bytes_per_s,
             grace: limits.body_grace,
-            started: Instant::now(),
             received: 0,
+            waited: Duration::ZERO,
+            wait_started: None,
             idle: None,
         }
     }
 
     fn too_slow(&self) -> Option<BodyError> {
-        let elapsed = self.started.elapsed();
-        if elapsed < self.grace {
+        if self.waited < self.grace {
             return None;
         }
-        let expected = self.min_bytes_per_s.saturating_mul(elapsed.as_secs());
+        let expected = self.min_bytes_per_s.saturating_mul(self.waited.as_secs());
         (self.received < expected).then(|| BodyError::TooSlow {
             received: self.received,
-            elapsed_s: elapsed.as_secs(),
+            elapsed_s: self.waited.as_secs(),
             min: self.min_bytes_per_s,
         })
+    }
+
+    /// Something arrived: the current wait, if any, ends.
+    fn arrived(&mut self, bytes: u64) {
+        self.received = self.received.saturating_add(bytes);
+        if let Some(started) = self.wait_started.take() {
+            self.waited += started.elapsed();
+        }
+    }
+
+    /// Nothing is there: a wait begins (its deadline set) or goes on.
+    fn wait(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let deadline = Instant::now() + self.idle_timeout;
+        if self.wait_started.is_none() {
+            self.wait_started = Some(Instant::now());
+            match self.idle.as_mut() {
+                Some(idle) => idle.as_mut().reset(deadline),
+                None => self.idle = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+        }
+        let idle = self.idle.as_mut().expect("armed above");
+        match idle.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(BodyError::Stalled(self.idle_timeout)))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -98,28 +131,15 @@ impl Body for TimedBody {
         let this = self.get_mut();
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
-                let len = frame.data_ref().map_or(0, |d| d.len() as u64);
-                this.received = this.received.saturating_add(len);
-                if let Some(slow) = this.too_slow() {
-                    return Poll::Ready(Some(Err(slow)));
+                this.arrived(frame.data_ref().map_or(0, |d| d.len() as u64));
+                match this.too_slow() {
+                    Some(slow) => Poll::Ready(Some(Err(slow))),
+                    None => Poll::Ready(Some(Ok(frame))),
                 }
-                if let Some(idle) = this.idle.as_mut() {
-                    idle.as_mut().reset(Instant::now() + this.idle_timeout);
-                }
-                Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => {
-                let timeout = this.idle_timeout;
-                let idle = this
-                    .idle
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-                match idle.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Some(Err(BodyError::Stalled(timeout)))),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
+            Poll::Pending => this.wait(cx),
         }
     }
 

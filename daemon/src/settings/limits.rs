@@ -21,8 +21,8 @@ pub struct ClientLimits {
     )]
     pub body_idle_timeout: Duration,
 
-    /// Slowest average rate of a request body, in bytes a second, once it
-    /// has had `body_grace` (10 s) to get going
+    /// Slowest average rate of a request body, in bytes a second, once the
+    /// daemon has spent 10 s waiting for it (only waiting time counts)
     #[arg(
         long = "body-min-bytes-per-s",
         id = "body_min_bytes_per_s",
@@ -32,7 +32,7 @@ pub struct ClientLimits {
     )]
     pub body_min_bytes_per_s: u64,
 
-    /// How long a body may take before its average rate is checked.
+    /// Waiting time a body gets before its average rate is checked.
     #[arg(skip = Duration::from_secs(10))]
     pub body_grace: Duration,
 
