@@ -23,6 +23,19 @@ fn raise_fd_limit() {
     rlimit::increase_nofile_limit(u64::MAX).expect("raise the open-file limit");
 }
 
+/// The head of a JSON `POST` declaring a 100-byte body, sent with `token`.
+fn post_head(token: &str) -> String {
+    format!(
+        "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+}
+
+/// That head and the first byte of its body, and then nothing.
+fn stalled_post(token: &str) -> String {
+    post_head(token) + "{"
+}
+
 /// Opens `count` connections to the daemon, each having sent `prefix`.
 async fn hold_connections(daemon: &TestDaemon, count: usize, prefix: &str) -> Vec<TcpStream> {
     let mut held = Vec::with_capacity(count);
@@ -65,11 +78,7 @@ async fn one_customer_stalling_a_thousand_bodies_does_not_delay_an_agent() {
     let daemon = TestDaemon::start().await;
     let customer = daemon.customer("Mallory").await;
     let agent = daemon.agent("Ann").await;
-    let stalled = format!(
-        "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
-        customer.client.token().unwrap()
-    );
+    let stalled = stalled_post(customer.client.token().unwrap());
     let _held = hold_connections(&daemon, ATTACK_CONNECTIONS, &stalled).await;
     agent_is_served(&daemon, agent.client.token().unwrap()).await;
 }
@@ -114,11 +123,7 @@ async fn a_stalled_body_is_answered_once_it_stops_arriving() {
     })
     .await;
     let mut stream = TcpStream::connect(daemon.addr()).await.unwrap();
-    let head = format!(
-        "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
-         Content-Length: 100\r\n\r\n{{",
-        common::ADMIN_TOKEN
-    );
+    let head = stalled_post(common::ADMIN_TOKEN);
     stream.write_all(head.as_bytes()).await.unwrap();
     let answer = read_answer(&mut stream, Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
@@ -146,11 +151,7 @@ async fn a_user_over_their_share_of_requests_in_flight_gets_429() {
     let share = commcenterd::Settings::for_data_dir(std::path::Path::new("/d"))
         .limits
         .requests_per_user;
-    let stalled = format!(
-        "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
-         Content-Length: 100\r\n\r\n{{",
-        customer.client.token().unwrap()
-    );
+    let stalled = stalled_post(customer.client.token().unwrap());
     let _held = hold_connections(&daemon, share, &stalled).await;
     // The stalled requests are in flight once the daemon has read their heads.
     let mut refused = None;
@@ -209,11 +210,7 @@ async fn a_body_trickling_below_the_minimum_rate_is_cut_off() {
     })
     .await;
     let mut stream = TcpStream::connect(daemon.addr()).await.unwrap();
-    let head = format!(
-        "POST /api/v1/conversations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
-         Content-Length: 100\r\n\r\n",
-        common::ADMIN_TOKEN
-    );
+    let head = post_head(common::ADMIN_TOKEN);
     stream.write_all(head.as_bytes()).await.unwrap();
     // One byte every 200 ms: each under the idle timeout, far under 1 KiB/s.
     for _ in 0..15 {

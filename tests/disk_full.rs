@@ -173,6 +173,19 @@ async fn stored_ids(client: &Client, conversation: Id) -> Vec<String> {
     }
 }
 
+/// Starts a daemon on `dir` and checks that every acknowledged message is there.
+async fn assert_kept_after_restart(
+    dir: tempfile::TempDir,
+    conversation: Id,
+    acknowledged: &[String],
+) {
+    let daemon = TestDaemon::start_in(dir).await;
+    let stored = stored_ids(&daemon.admin, conversation).await;
+    for id in acknowledged {
+        assert!(stored.contains(id), "acknowledged message {id} survived");
+    }
+}
+
 async fn readyz_status(daemon: &TestDaemon) -> u16 {
     get(&daemon.anonymous(), "/readyz").await.status
 }
@@ -228,11 +241,7 @@ async fn a_full_disk_refuses_writes_at_once_and_recovers_by_itself() {
     assert_eq!(readyz_status(&daemon).await, 200, "ready again");
 
     let dir = daemon.stop().await;
-    let daemon = TestDaemon::start_in(dir).await;
-    let stored = stored_ids(&daemon.admin, conversation).await;
-    for id in &acknowledged {
-        assert!(stored.contains(id), "acknowledged message {id} survived");
-    }
+    assert_kept_after_restart(dir, conversation, &acknowledged).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,9 +255,5 @@ async fn a_daemon_with_a_full_disk_stops_when_asked_and_keeps_what_it_acknowledg
     let stopped = tokio::time::timeout(Duration::from_secs(15), daemon.stop()).await;
     let dir = stopped.expect("the daemon stops while the disk is full");
     disk.free();
-    let daemon = TestDaemon::start_in(dir).await;
-    let stored = stored_ids(&daemon.admin, conversation).await;
-    for id in &acknowledged {
-        assert!(stored.contains(id), "acknowledged message {id} survived");
-    }
+    assert_kept_after_restart(dir, conversation, &acknowledged).await;
 }

@@ -13,6 +13,7 @@ use http::Method;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
+use crate::limits::InFlightGuard;
 use crate::routes::{conversations, files, health, messages, presence, projects, users, ws, Ctx};
 
 /// Every route the daemon serves.
@@ -220,22 +221,28 @@ async fn dispatch_route(
     if !open && !ctx.is_authenticated() {
         return ApiError::unauthorized().into_response();
     }
-    // Held until the handler answers; a user over their share gets 429
-    // before the body is read (see `limits`).
-    let _in_flight = match ctx.caller().ok().filter(|_| route != Route::WebSocket) {
-        Some(c) => match ctx
-            .state
-            .in_flight
-            .enter(c.user_id, ctx.state.settings.limits.requests_per_user)
-        {
-            Ok(guard) => Some(guard),
-            Err(refused) => return refused.into_response(),
-        },
-        None => None,
+    // Held until the handler answers.
+    let _in_flight = match in_flight_place(&ctx, route) {
+        Ok(place) => place,
+        Err(refused) => return refused.into_response(),
     };
     dispatch(route, ctx, req)
         .await
         .unwrap_or_else(ApiError::into_response)
+}
+
+/// The caller's place among their requests in flight; 429 before the body
+/// is read when they are over their share (see `limits`). Anonymous
+/// requests have none, and the WebSocket has its own share.
+fn in_flight_place(ctx: &Ctx, route: Route) -> Result<Option<InFlightGuard>, ApiError> {
+    let Ok(caller) = ctx.caller() else {
+        return Ok(None);
+    };
+    if route == Route::WebSocket {
+        return Ok(None);
+    }
+    let share = ctx.state.settings.limits.requests_per_user;
+    ctx.state.in_flight.enter(caller.user_id, share).map(Some)
 }
 
 async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiError> {

@@ -148,7 +148,7 @@ fn run(parts: WriterParts, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         if parts.health.is_failing() {
-            if let Some(done) = recover(&parts, &mut jobs) {
+            if let Recovery::Stop(done) = recover(&parts, &mut jobs) {
                 return stop(jobs, done);
             }
         }
@@ -166,20 +166,23 @@ fn run(parts: WriterParts, mut jobs: mpsc::Receiver<Job>) {
         if !batch.is_empty() {
             commit_batch(&parts, std::mem::take(&mut batch));
         }
-        if let Some(done) = stop_request {
-            return stop(jobs, done);
+        if stop_request.is_some() {
+            return stop(jobs, stop_request);
         }
     }
 }
 
 /// Refuses the writes that raced the stop (their senders see Closed) and
-/// says the writer is done.
-fn stop(mut jobs: mpsc::Receiver<Job>, done: oneshot::Sender<()>) {
+/// says the writer is done, to whoever asked (nobody, when every sender is
+/// gone).
+fn stop(mut jobs: mpsc::Receiver<Job>, done: Option<oneshot::Sender<()>>) {
     jobs.close();
     while let Ok(job) = jobs.try_recv() {
         drop(job);
     }
-    let _ = done.send(());
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
 }
 
 fn collect(job: Job, batch: &mut Vec<Box<dyn Work>>, stop: &mut Option<oneshot::Sender<()>>) {
@@ -285,11 +288,18 @@ fn run_batch(
     Ok(committed)
 }
 
+/// How a spell of failing writes ended.
+enum Recovery {
+    /// The disk takes writes again.
+    Writing,
+    /// Shutdown came first (from `Store::close`, or every sender dropped).
+    Stop(Option<oneshot::Sender<()>>),
+}
+
 /// While the storage fails: refuses every job at once with 503, reopens the
 /// database (redb wants that after an I/O error) so that reads go on, and
-/// returns when a probe write next to the store succeeds again. Returns the
-/// stop request if shutdown came first.
-fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Option<oneshot::Sender<()>> {
+/// returns when a probe write next to the store succeeds again.
+fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Recovery {
     let started = Instant::now();
     let (mut refused, mut logged) = (0u64, Instant::now());
     let mut reopened = false;
@@ -301,12 +311,9 @@ fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Option<onesho
                     work.refuse(parts.health.refusal());
                     refused += 1;
                 }
-                Ok(Job::Stop(done)) => return Some(done),
+                Ok(Job::Stop(done)) => return Recovery::Stop(Some(done)),
                 Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    let (done, _) = oneshot::channel();
-                    return Some(done);
-                }
+                Err(TryRecvError::Disconnected) => return Recovery::Stop(None),
             }
         }
         if Instant::now() >= next_try {
@@ -319,7 +326,7 @@ fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Option<onesho
                         refused,
                         "the store writes again"
                     );
-                    return None;
+                    return Recovery::Writing;
                 }
                 Err(e) => parts.health.fail(&e),
             }
