@@ -292,8 +292,10 @@ impl Connection {
     /// Writes `first` and whatever else is queued (up to a batch) with one
     /// flush, skipping events that replay already sent.
     async fn forward(&mut self, first: Option<Arc<OutFrame>>) -> Result<(), Ending> {
-        // Only the index holds the sender: `None` means it let go of us.
-        let mut next = Some(first.ok_or_else(too_slow)?);
+        // Only the index holds the sender: `None` means it let go of us, for
+        // being too slow or for being replaced (whichever `eviction` says;
+        // the closed outbox may be seen before the notification).
+        let mut next = Some(first.ok_or_else(|| self.eviction())?);
         let mut messages = Vec::new();
         while let Some(frame) = next {
             if frame.seq.is_none_or(|seq| seq > self.replayed_through) {
