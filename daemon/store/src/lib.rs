@@ -26,6 +26,7 @@ mod rollback_tests;
 mod tables;
 mod tx;
 mod users;
+mod view;
 mod writer;
 
 use std::path::Path;

@@ -14,7 +14,9 @@
 //! When the storage fails (a full disk), redb refuses everything until the
 //! database is reopened. The writer then answers the batch and every later
 //! job at once with 503 (`recover`), reopens the database so that reads go
-//! on, and resumes writing as soon as the disk takes a write again.
+//! on (as a read-only view held in memory if the reopen's repair cannot
+//! write either), and resumes writing as soon as the disk takes a write
+//! again, on the file reopened for real.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -302,7 +304,7 @@ enum Recovery {
 fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Recovery {
     let started = Instant::now();
     let (mut refused, mut logged) = (0u64, Instant::now());
-    let mut reopened = false;
+    let mut opened = Opened::Failed;
     let mut next_try = Instant::now();
     loop {
         loop {
@@ -318,7 +320,7 @@ fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Recovery {
         }
         if Instant::now() >= next_try {
             next_try = Instant::now() + RECOVER_EVERY;
-            match try_recover(parts, &mut reopened) {
+            match try_recover(parts, &mut opened) {
                 Ok(()) => {
                     parts.health.recovered();
                     tracing::info!(
@@ -340,23 +342,56 @@ fn recover(parts: &WriterParts, jobs: &mut mpsc::Receiver<Job>) -> Recovery {
     }
 }
 
-/// One recovery attempt: reopen the database once, then probe the disk.
-fn try_recover(parts: &WriterParts, reopened: &mut bool) -> Result<(), StoreError> {
-    if !*reopened {
-        reopen(parts)?;
-        *reopened = true;
-    }
-    probe_disk(parts)
+/// What the slot holds during a spell of failing writes.
+#[derive(Clone, Copy, PartialEq)]
+enum Opened {
+    /// The failed database, or nothing.
+    Failed,
+    /// A read-only view of the file ([`super::view`]): reads go on.
+    Viewing,
+    /// The file, reopened for writing.
+    Writable,
 }
 
-/// Closes the failed database and opens it again from the file, re-reading
-/// the last committed `seq` and the tokens (the failed commit may or may not
-/// have reached the disk).
-fn reopen(parts: &WriterParts) -> Result<(), StoreError> {
+/// One recovery attempt: reopen the database (for real if the disk lets
+/// the reopen write, else as a read-only view), then probe the disk. A view
+/// is swapped for the real file only once the probe passes.
+fn try_recover(parts: &WriterParts, opened: &mut Opened) -> Result<(), StoreError> {
+    match *opened {
+        Opened::Writable => return probe_disk(parts),
+        Opened::Viewing => probe_disk(parts)?,
+        Opened::Failed => {}
+    }
+    match reopen(parts, super::open_database) {
+        Ok(()) => {
+            *opened = Opened::Writable;
+            probe_disk(parts)
+        }
+        Err(e) => {
+            *opened = match reopen(parts, super::view::open) {
+                Ok(()) => Opened::Viewing,
+                Err(view) => {
+                    tracing::warn!(error = %view, "not even a read-only view of the store opens");
+                    parts.db.down();
+                    Opened::Failed
+                }
+            };
+            Err(e)
+        }
+    }
+}
+
+/// Closes the database in the slot and opens the file again with `open`,
+/// re-reading the last committed `seq` and the tokens (the failed commit
+/// may or may not have reached the disk).
+fn reopen(
+    parts: &WriterParts,
+    open: fn(&std::path::Path, &StoreOptions) -> Result<Database, StoreError>,
+) -> Result<(), StoreError> {
     if let Some(old) = parts.db.take() {
         wait_for_readers(old);
     }
-    let db = super::open_database(&parts.path, &parts.options)?;
+    let db = open(&parts.path, &parts.options)?;
     let last_seq = super::tx::read_last_seq(&db)?;
     parts.auth.reload(&db)?;
     parts.last_seq.store(last_seq, Ordering::Release);
