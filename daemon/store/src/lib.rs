@@ -21,9 +21,11 @@ mod projects;
 mod realtime;
 mod receipts;
 mod records;
+mod rendering;
 #[cfg(test)]
 mod rollback_tests;
 mod tables;
+mod templates;
 mod tx;
 mod users;
 mod view;

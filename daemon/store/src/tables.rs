@@ -78,6 +78,13 @@ pub(crate) const BLOB_FILE: TableDefinition<(&str, u128), ()> = TableDefinition:
 pub(crate) const FILE_MESSAGE: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("file_message");
 
+/// template id → `Template` JSON.
+pub(crate) const TEMPLATE: TableDefinition<u128, &[u8]> = TableDefinition::new("template");
+/// A template's name folded to lower case → template id: names are unique
+/// ignoring case.
+pub(crate) const TEMPLATE_NAME_TEMPLATE: TableDefinition<&str, u128> =
+    TableDefinition::new("template_name_template");
+
 #[cfg(test)]
 mod tests {
     use redb::{Database, ReadableDatabase, TableDefinition};
