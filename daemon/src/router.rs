@@ -14,7 +14,9 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
-use crate::routes::{conversations, files, health, messages, presence, projects, users, ws, Ctx};
+use crate::routes::{
+    conversations, files, health, messages, presence, projects, templates, users, ws, Ctx,
+};
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,12 @@ pub enum Route {
     WebSocket,
     WsTicket,
     Presence,
+    ListTemplates,
+    CreateTemplate,
+    GetTemplate,
+    PutTemplate,
+    DeleteTemplate,
+    RenderTemplate,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -147,6 +155,20 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/api/v1/ws", Route::WebSocket),
     (Method::POST, "/api/v1/ws/ticket", Route::WsTicket),
     (Method::GET, "/api/v1/presence", Route::Presence),
+    (Method::GET, "/api/v1/templates", Route::ListTemplates),
+    (Method::POST, "/api/v1/templates", Route::CreateTemplate),
+    (Method::GET, "/api/v1/templates/{id}", Route::GetTemplate),
+    (Method::PUT, "/api/v1/templates/{id}", Route::PutTemplate),
+    (
+        Method::DELETE,
+        "/api/v1/templates/{id}",
+        Route::DeleteTemplate,
+    ),
+    (
+        Method::POST,
+        "/api/v1/templates/{id}/render",
+        Route::RenderTemplate,
+    ),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -287,6 +309,12 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WebSocket => ws::connect(ctx, req).await,
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
+        Route::ListTemplates => templates::list(ctx, req).await,
+        Route::CreateTemplate => templates::create_template(ctx, req).await,
+        Route::GetTemplate => templates::get(ctx).await,
+        Route::PutTemplate => templates::put(ctx, req).await,
+        Route::DeleteTemplate => templates::delete(ctx).await,
+        Route::RenderTemplate => templates::render(ctx, req).await,
     }
 }
 

@@ -9,6 +9,7 @@ use commcenter::wire::{
     NewProject, NewToken, NewUser, NewWsTicket, Page, Project, ProjectPatch, ReadUpTo, Receipts,
     Role, TokenInfo, User, UserPatch, ID_PATTERN,
 };
+use commcenter::wire::{NewTemplate, RenderedTemplate, Template, TemplateUpdate};
 use commcenter::Id;
 use schemars::JsonSchema;
 use serde_json::{json, Value};
@@ -42,7 +43,7 @@ pub struct Param {
 /// generating requests make cursors that parse.
 #[derive(Clone, Copy)]
 enum Cursor {
-    /// The last id of the page: users and projects.
+    /// The last id of the page: users, projects and templates.
     Id,
     /// A message's place in its conversation, a `u64` (up to 19 digits all fit).
     Ordinal,
@@ -154,7 +155,7 @@ fn websocket_query(c: &mut Components) -> Vec<Param> {
     ]
 }
 
-/// The description of each route. (`Presence` and `WsTicket` are routes
+/// The description of each route. (`Presence`, `WsTicket` and `RenderTemplate` are routes
 /// here; their wire types are named through `wire::`.)
 pub fn operation(route: Route, c: &mut Components) -> Op {
     use Route::*;
@@ -202,5 +203,11 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         GetFileMeta => op("The file's description", "its uploader, staff, participants of a conversation with a message carrying it; 404 for anyone else", ok::<FileMeta>(c)),
         GetFileThumbnail => op("The image's thumbnail (longest side at most 320 px, JPEG or PNG); 404 for files without one (not an image, or HEIC)", "as for the file", ok::<FileMeta>(c)),
         Presence => op("Every user: whether they have a WebSocket open, and when they were last seen (now, for those online)", "staff", ok::<Vec<wire::Presence>>(c)),
+        ListTemplates => Op { query: paging(Cursor::Id), ..op("Templates, oldest first", "staff", ok::<Page<Template>>(c)) },
+        CreateTemplate => Op { request: body::<NewTemplate>(c), creates: true, ..op("Create a template. Names are unique ignoring case (409 on a duplicate); an unknown or malformed placeholder is 422 naming subject or body", "staff", created::<Template>(c)) },
+        GetTemplate => op("One template", "staff", ok::<Template>(c)),
+        PutTemplate => Op { request: body::<TemplateUpdate>(c), ..op("Replace a template's name, channel, subject and body (absent channel or subject: null)", "staff", ok::<Template>(c)) },
+        DeleteTemplate => op("Delete a template; messages sent from it keep its template_id, and it can no longer be sent (422 on template_id) or rendered (404)", "staff", (204, None)),
+        RenderTemplate => Op { request: body::<wire::RenderTemplate>(c), ..op("Render a template for a conversation (its customer and project) or a customer; a placeholder without a value is 422 on variables naming every one", "staff", ok::<RenderedTemplate>(c)) },
     }
 }
