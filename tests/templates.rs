@@ -773,3 +773,38 @@ async fn pages_list_every_template_once_oldest_first() {
     let bad = common::get(&w.agent.client, "/api/v1/templates?cursor=nope").await;
     assert_eq!(common::error_of(&bad).field.as_deref(), Some("cursor"));
 }
+
+// ---- Demo data ---------------------------------------------------------------
+
+#[tokio::test]
+async fn the_demo_data_has_templates_and_a_message_sent_from_one() {
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| s.demo = true).await;
+    let templates = daemon.admin.list_templates(None, None).await.unwrap().items;
+    let names: Vec<&str> = templates.iter().map(|t| t.name.as_str()).collect();
+    assert!(names.contains(&"Crew arrives tomorrow"), "{names:?}");
+    assert!(templates.iter().any(|t| t.channel.is_some()));
+    assert!(templates
+        .iter()
+        .any(|t| t.variables.iter().any(|v| v.starts_with("var."))));
+    let conversations = daemon
+        .admin
+        .list_conversations(&Default::default())
+        .await
+        .unwrap()
+        .items;
+    let quote = conversations
+        .iter()
+        .find(|c| c.subject.as_deref() == Some("Quote for bathroom"))
+        .expect("the demo's quote conversation");
+    let messages = daemon
+        .admin
+        .list_messages(quote.id, None, None)
+        .await
+        .unwrap();
+    let from_template = messages
+        .items
+        .iter()
+        .find(|m| m.template_id.is_some())
+        .expect("a message sent from a template");
+    assert!(!from_template.body.contains("{{"), "{}", from_template.body);
+}
