@@ -123,8 +123,11 @@ impl Loader {
             self.message(tx, now, message)?;
         }
         tx.set_clock(now);
-        let quote = self.conversation_id("v12")?;
-        templates::send_quote_follow_up(tx, &templates, &self.caller("priya")?, quote)?;
+        let priya = self.caller("priya")?;
+        for (name, key, variables) in templates::SENT {
+            let conversation = self.conversation_id(key)?;
+            templates::send(tx, &templates, &priya, conversation, (name, variables))?;
+        }
         for (conversation_id, status) in std::mem::take(&mut self.statuses) {
             let patch = ConversationPatch {
                 status: Some(status),

@@ -14,15 +14,15 @@ const TEMPLATES: [(&str, Option<Channel>, Option<&str>, &str); 5] = [
         Some(Channel::Sms),
         None,
         "Hi {{customer.first_name}}, this is {{agent.name}} from BrightFix. Our crew will \
-         arrive at {{project.address}} tomorrow between {{var.arrival_window}}. Reply to this \
-         message if that no longer suits.",
+         arrive tomorrow between {{var.arrival_window}}. Reply to this message if that no \
+         longer suits.",
     ),
     (
         "Invoice sent",
         Some(Channel::Email),
-        Some("Invoice {{var.invoice_number}} for {{project.name}}"),
+        Some("Invoice {{var.invoice_number}} from BrightFix"),
         "Dear {{customer.name}},\n\nPlease find attached invoice {{var.invoice_number}} for \
-         {{project.name}}. The amount due is {{var.amount}}, payable within 14 days.\n\n\
+         {{var.job}}. The amount due is {{var.amount}}, payable within 14 days.\n\n\
          Kind regards,\n{{agent.name}}\nBrightFix Building Services",
     ),
     (
@@ -40,12 +40,13 @@ const TEMPLATES: [(&str, Option<Channel>, Option<&str>, &str); 5] = [
         "Hi {{customer.first_name}}, your visit is booked for {{var.date}}. We will text \
          {{customer.phone}} when the engineer is on the way.",
     ),
+    // For the crew channel of a project, where `project.*` have values.
     (
-        "Job complete",
+        "Site briefing",
+        Some(Channel::InApp),
         None,
-        None,
-        "Hi {{customer.first_name}}, the work on {{project.name}} is finished. Thank you for \
-         choosing BrightFix! {{agent.name}}",
+        "Team: {{project.name}} at {{project.address}} starts {{var.start}}. Customer: \
+         {{customer.name}}, {{customer.phone}}. Questions to {{agent.name}}.",
     ),
 ];
 
@@ -67,24 +68,36 @@ pub(super) fn create_all(
     Ok(ids)
 }
 
-/// `agent` follows up a quote in `conversation` from the "Quote follow-up"
-/// template, as a staff member would from the console.
-pub(super) fn send_quote_follow_up(
+/// `var.NAME` values: (NAME, value).
+type Variables = &'static [(&'static str, &'static str)];
+
+/// Messages staff sent from templates: (template, conversation or project
+/// key, variables).
+pub(super) const SENT: [(&str, &str, Variables); 2] = [
+    ("Quote follow-up", "v12", &[("quote_date", "Monday")]),
+    ("Site briefing", "p1", &[("start", "Monday at 8am")]),
+];
+
+/// `agent` sends from the template `name` in `conversation`, as a staff
+/// member would from the console: rendered by the store, like any send.
+pub(super) fn send(
     tx: &mut Tx<'_>,
     templates: &BTreeMap<&'static str, Id>,
     agent: &Caller,
     conversation: Id,
+    (name, variables): (&str, Variables),
 ) -> Result<(), StoreError> {
     let template = templates
-        .get("Quote follow-up")
+        .get(name)
         .copied()
-        .ok_or_else(|| StoreError::Internal("demo: no quote follow-up template".into()))?;
+        .ok_or_else(|| StoreError::Internal(format!("demo: no template `{name}`")))?;
+    let variables = variables
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     let new = NewMessage {
         template_id: Some(template),
-        variables: Some(BTreeMap::from([(
-            "quote_date".to_owned(),
-            "Monday".to_owned(),
-        )])),
+        variables: Some(variables),
         ..NewMessage::default()
     };
     tx.send_message(agent, conversation, new)?;
