@@ -3,6 +3,7 @@
 mod conversations;
 mod me;
 mod messages;
+mod templates;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -19,6 +20,9 @@ pub enum Command {
     /// List and send messages
     #[command(subcommand)]
     Messages(messages::Command),
+    /// List, show, create, edit, delete and render message templates (staff)
+    #[command(subcommand)]
+    Templates(templates::Command),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -26,5 +30,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Me(args) => me::run(args, client, out).await,
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
+        Command::Templates(c) => templates::run(c, client, out).await,
     }
 }
