@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use commcenter::client::{Client, ClientError};
 use commcenter::wire::{
     Channel, ErrorCode, ErrorDetail, Message, MessageStatus, NewMessage, NewProject, NewTemplate,
-    NewUser, RenderTemplate, Role, Template,
+    NewUser, RenderTemplate, Role, Template, TemplateUpdate,
 };
 use commcenter::Id;
 use common::{open_conversation, request, Actor, TestDaemon};
@@ -21,6 +21,16 @@ fn template(name: &str, body: &str) -> NewTemplate {
         name: name.into(),
         body: body.into(),
         ..NewTemplate::default()
+    }
+}
+
+/// A `PUT` body with every field: the whole template is replaced.
+fn replacement(name: &str, body: &str) -> TemplateUpdate {
+    TemplateUpdate {
+        name: Some(name.into()),
+        channel: Some(None),
+        subject: Some(None),
+        body: Some(body.into()),
     }
 }
 
@@ -267,7 +277,7 @@ async fn put_replaces_the_template_and_keeps_its_id_and_creation_time() {
     let updated = c
         .update_template(
             first.id,
-            &template("Visit reminder", "New {{customer.name}}"),
+            &replacement("Visit reminder", "New {{customer.name}}"),
         )
         .await
         .unwrap();
@@ -281,21 +291,56 @@ async fn put_replaces_the_template_and_keeps_its_id_and_creation_time() {
 }
 
 #[tokio::test]
+async fn a_put_with_some_fields_changes_those_and_keeps_the_rest() {
+    let w = world().await;
+    let c = &w.agent.client;
+    let first = create(
+        c,
+        NewTemplate {
+            channel: Some(Channel::Sms),
+            subject: Some("Visit".into()),
+            ..template("Reminder", "See you {{var.day}}")
+        },
+    )
+    .await;
+    let rename = TemplateUpdate {
+        name: Some("Visit reminder".into()),
+        ..TemplateUpdate::default()
+    };
+    let renamed = c.update_template(first.id, &rename).await.unwrap();
+    assert_eq!(renamed.name, "Visit reminder");
+    assert_eq!(
+        (
+            renamed.channel,
+            renamed.subject.as_deref(),
+            renamed.body.as_str()
+        ),
+        (Some(Channel::Sms), Some("Visit"), "See you {{var.day}}")
+    );
+    let cleared = json!({"channel": null, "subject": null});
+    let path = format!("/api/v1/templates/{}", first.id);
+    let answer = request(c, Method::PUT, &path, Some(&cleared), &[]).await;
+    let cleared: Template = answer.json().unwrap();
+    assert_eq!((cleared.channel, cleared.subject), (None, None));
+    assert_eq!(cleared.name, "Visit reminder");
+}
+
+#[tokio::test]
 async fn a_rename_frees_the_old_name_and_may_not_take_anothers() {
     let w = world().await;
     let c = &w.agent.client;
     let quote = create(c, template("Quote", "Hi")).await;
     create(c, template("Invoice", "Hi")).await;
     let clash = c
-        .update_template(quote.id, &template("INVOICE", "Hi"))
+        .update_template(quote.id, &replacement("INVOICE", "Hi"))
         .await;
     assert_eq!(refusal(clash).0, 409);
-    c.update_template(quote.id, &template("Quote follow-up", "Hi"))
+    c.update_template(quote.id, &replacement("Quote follow-up", "Hi"))
         .await
         .unwrap();
     create(c, template("Quote", "The old name is free again")).await;
     // Changing only the case of its own name is no clash.
-    c.update_template(quote.id, &template("quote FOLLOW-UP", "Hi"))
+    c.update_template(quote.id, &replacement("quote FOLLOW-UP", "Hi"))
         .await
         .expect("its own name");
 }
@@ -306,7 +351,7 @@ async fn an_update_with_an_unknown_placeholder_keeps_the_template_as_it_was() {
     let c = &w.agent.client;
     let first = create(c, template("Hello", "Hi {{customer.name}}")).await;
     let bad = c
-        .update_template(first.id, &template("Hello", "Hi {{customer}}"))
+        .update_template(first.id, &replacement("Hello", "Hi {{customer}}"))
         .await;
     assert_invalid(bad, "body", &["customer"]);
     assert_eq!(c.get_template(first.id).await.unwrap(), first);

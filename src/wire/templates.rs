@@ -27,8 +27,7 @@ pub struct Template {
     pub updated_at: Timestamp,
 }
 
-/// `POST /api/v1/templates`, and `PUT /api/v1/templates/{id}` (which
-/// replaces the whole template: an absent `channel` or `subject` is null).
+/// `POST /api/v1/templates`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTemplate {
@@ -43,8 +42,45 @@ pub struct NewTemplate {
     pub body: String,
 }
 
-/// `PUT /api/v1/templates/{id}`: the same fields as a new template.
-pub type TemplateUpdate = NewTemplate;
+/// `PUT /api/v1/templates/{id}`: the fields given replace the template's,
+/// absent ones stay (so a rename is `{"name": …}`); `channel: null` makes it
+/// any channel's and `subject: null` removes the subject. A full template
+/// replaces the whole of it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = MAX_TEMPLATE_NAME_CHARS))]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "super::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel: Option<Option<Channel>>,
+    #[serde(
+        default,
+        deserialize_with = "super::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(length(max = MAX_SUBJECT_CHARS))]
+    pub subject: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = MAX_BODY_CHARS))]
+    pub body: Option<String>,
+}
+
+impl TemplateUpdate {
+    /// The template `current` would become.
+    pub fn applied_to(self, current: &Template) -> NewTemplate {
+        NewTemplate {
+            name: self.name.unwrap_or_else(|| current.name.clone()),
+            channel: self.channel.unwrap_or(current.channel),
+            subject: self.subject.unwrap_or_else(|| current.subject.clone()),
+            body: self.body.unwrap_or_else(|| current.body.clone()),
+        }
+    }
+}
 
 /// `POST /api/v1/templates/{id}/render`: the customer comes from the
 /// conversation or `customer_id`, the project from the conversation.

@@ -162,7 +162,13 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         }
         Command::Edit { template, fields } => {
             let old = client.get_template(template).await?;
-            let update = fields.apply(as_update(old))?;
+            let new = fields.apply(TemplateUpdate::default().applied_to(&old))?;
+            let update = TemplateUpdate {
+                name: Some(new.name),
+                channel: Some(new.channel),
+                subject: Some(new.subject),
+                body: Some(new.body),
+            };
             out.one(&client.update_template(template, &update).await?, full)
         }
         Command::Delete { template } => {
@@ -197,15 +203,6 @@ async fn all_templates(client: &Client) -> anyhow::Result<Vec<Template>> {
             Some(next) => cursor = Some(next),
             None => return Ok(all),
         }
-    }
-}
-
-fn as_update(t: Template) -> TemplateUpdate {
-    TemplateUpdate {
-        name: t.name,
-        channel: t.channel,
-        subject: t.subject,
-        body: t.body,
     }
 }
 

@@ -206,7 +206,7 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         ListTemplates => Op { query: paging(Cursor::Id), ..op("Templates, oldest first", "staff", ok::<Page<Template>>(c)) },
         CreateTemplate => Op { request: body::<NewTemplate>(c), creates: true, ..op("Create a template. Names are unique ignoring case (409 on a duplicate); an unknown or malformed placeholder is 422 naming subject or body", "staff", created::<Template>(c)) },
         GetTemplate => op("One template", "staff", ok::<Template>(c)),
-        PutTemplate => Op { request: body::<TemplateUpdate>(c), ..op("Replace a template's name, channel, subject and body (absent channel or subject: null)", "staff", ok::<Template>(c)) },
+        PutTemplate => Op { request: body::<TemplateUpdate>(c), ..op("Change a template: the fields given replace the template's, absent ones stay; channel null: any channel, subject null: none. Checked as on create (409, 422)", "staff", ok::<Template>(c)) },
         DeleteTemplate => op("Delete a template; messages sent from it keep its template_id, and it can no longer be sent (422 on template_id) or rendered (404)", "staff", (204, None)),
         RenderTemplate => Op { request: body::<wire::RenderTemplate>(c), ..op("Render a template for a conversation (its customer and project) or a customer; a placeholder without a value is 422 on variables naming every one", "staff", ok::<RenderedTemplate>(c)) },
     }

@@ -18,7 +18,7 @@ use super::{NewFile, Store, StoreError, StoreOptions, Tx, View};
 use commcenter::access::Caller;
 use commcenter::wire::{
     ConversationPatch, ConversationStatus, NewConversation, NewMessage, NewProject, NewTemplate,
-    NewToken, NewUser, ProjectPatch, ReceiptState, Role, UserPatch,
+    NewToken, NewUser, ProjectPatch, ReceiptState, Role, TemplateUpdate, UserPatch,
 };
 use commcenter::{Id, Timestamp};
 
@@ -273,8 +273,11 @@ const WRITES: [(&str, Write); 22] = [
             .map(drop)
     }),
     ("update_template", |tx, f| {
-        tx.update_template(&f.admin, f.template, new_template("Site visit"))
-            .map(drop)
+        let rename = TemplateUpdate {
+            name: Some("Site visit".into()),
+            ..TemplateUpdate::default()
+        };
+        tx.update_template(&f.admin, f.template, rename).map(drop)
     }),
     ("delete_template", |tx, f| {
         tx.delete_template(&f.admin, f.template)

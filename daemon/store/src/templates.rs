@@ -88,7 +88,8 @@ impl Tx<'_> {
         Ok(template)
     }
 
-    /// `PUT /templates/{id}` (staff): replaces name, channel, subject and body.
+    /// `PUT /templates/{id}` (staff): the fields given replace the
+    /// template's, and the result is checked as a new template would be.
     pub fn update_template(
         &mut self,
         caller: &Caller,
@@ -97,7 +98,7 @@ impl Tx<'_> {
     ) -> Result<Template, StoreError> {
         access::may_use_templates(caller)?;
         let old = self.existing_template(id)?;
-        let text = ValidTemplate::check(&update)?;
+        let text = ValidTemplate::check(&update.applied_to(&old))?;
         self.require_free_name(&text.name, Some(id))?;
         let template = text.into_template(id, old.created_at, self.now);
         if name_key(&old.name) != name_key(&template.name) {
