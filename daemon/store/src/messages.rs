@@ -294,7 +294,7 @@ impl Tx<'_> {
     }
 
     /// What a message says. Without `template_id`, its `body` and
-    /// `subject`. With it: a `body` given wins (the template is recorded,
+    /// `subject`. With it: a non-blank `body` wins (the template is recorded,
     /// not rendered; `variables` are then unused); without one, the body
     /// and (unless `subject` is given) the subject are rendered from the
     /// template, in this transaction, for the conversation's customer and
@@ -320,7 +320,8 @@ impl Tx<'_> {
             });
         };
         let template = self.template_for_message(caller, template_id, channel)?;
-        if let Some(body) = new.body.take() {
+        // A blank body beside a template is no body (a form's empty field).
+        if let Some(body) = new.body.take().filter(|b| !b.trim().is_empty()) {
             return Ok(MessageText {
                 body,
                 subject: new.subject.take(),
