@@ -18,6 +18,7 @@ mod messages;
 mod projects;
 mod realtime;
 mod schema;
+mod search;
 mod users;
 
 pub use common::*;
@@ -28,4 +29,5 @@ pub use messages::*;
 pub use projects::*;
 pub use realtime::*;
 pub use schema::ID_PATTERN;
+pub use search::*;
 pub use users::*;

@@ -23,6 +23,7 @@ mod receipts;
 mod records;
 #[cfg(test)]
 mod rollback_tests;
+mod search;
 mod tables;
 mod tx;
 mod users;
@@ -90,6 +91,13 @@ impl Store {
     pub fn open(path: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
         let db = open_database(path, options)?;
         let (epoch, last_seq) = tx::initialise(&db)?;
+        let backfilled = search::backfill(&db, last_seq)?;
+        if backfilled > 0 {
+            tracing::info!(
+                messages = backfilled,
+                "indexed the store's messages for search"
+            );
+        }
         let auth = Arc::new(AuthCache::load(&db)?);
         let db = Arc::new(health::DbSlot::new(db));
         let health = Arc::new(WriteHealth::default());
