@@ -44,6 +44,7 @@ pub use files::{BlobRef, NewFile, StoredFile};
 pub use health::WriteHealth;
 pub use idempotency::{fingerprint, IdempotentAnswer, Replay, IDEMPOTENCY_WINDOW_MS};
 pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
+pub use search::IndexSize as SearchIndexSize;
 pub use tx::{Tx, View};
 
 /// The schema this build writes. A store with a higher version was written by

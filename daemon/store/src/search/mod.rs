@@ -123,7 +123,34 @@ impl<M: Mode> Tables<M> {
     }
 }
 
+/// The size of the search index, for benchmarks and operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSize {
+    /// Documents (messages) indexed.
+    pub docs: u64,
+    /// Bytes of the index's tables: stored data, page metadata and unused
+    /// space inside their pages.
+    pub bytes: u64,
+}
+
 impl View {
+    /// How big the search index is.
+    pub fn search_index_size(&self) -> Result<IndexSize, StoreError> {
+        use redb::ReadableTableMetadata;
+        let mut bytes = 0;
+        for stats in [
+            self.search_posting.stats()?,
+            self.search_term.stats()?,
+            self.search_doc.stats()?,
+        ] {
+            bytes += stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
+        }
+        Ok(IndexSize {
+            docs: crate::meta_u64(&self.meta, SEARCH_DOCS)?.unwrap_or(0),
+            bytes,
+        })
+    }
+
     /// `GET /search/messages`: the messages `caller` may see that match.
     pub fn search_messages(
         &self,
