@@ -490,6 +490,44 @@ impl Client {
 }
 
 /// An enum's serde name (`"open"`, `"customer"`).
+impl Client {
+    /// One page of `GET /search/messages`.
+    pub async fn search_messages(
+        &self,
+        query: &SearchQuery,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<SearchHit>, ClientError> {
+        let mut params = Vec::new();
+        let mut push = |name: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                params.push((name, v));
+            }
+        };
+        push("q", query.q.clone());
+        push("customer_id", query.customer_id.map(|i| i.to_string()));
+        push("project_id", query.project_id.map(|i| i.to_string()));
+        push(
+            "conversation_id",
+            query.conversation_id.map(|i| i.to_string()),
+        );
+        push("channel", query.channel.map(|c| c.as_str().to_owned()));
+        push("direction", query.direction.map(|d| enum_text(&d)));
+        push("status", query.status.map(|s| enum_text(&s)));
+        push(
+            "has_attachments",
+            query.has_attachments.map(|a| a.to_string()),
+        );
+        push("since", query.since.map(|t| t.to_string()));
+        push("until", query.until.map(|t| t.to_string()));
+        push("sort", Some(enum_text(&query.sort)));
+        push("limit", limit.map(|l| l.to_string()));
+        push("cursor", cursor.map(str::to_owned));
+        self.get(&with_query("/api/v1/search/messages", &params))
+            .await
+    }
+}
+
 fn enum_text(value: &impl Serialize) -> String {
     serde_json::to_value(value)
         .ok()

@@ -7,6 +7,7 @@ mod templates_support;
 
 use commcenter::wire::{
     Channel, Message, MessageStatus, NewMessage, NewTemplate, NewUser, RenderTemplate, Role,
+    SearchQuery,
 };
 use commcenter::Id;
 use common::open_conversation;
@@ -365,4 +366,34 @@ async fn project_messages_are_sent_from_templates_with_the_project_filled_in() {
     assert_eq!(sent.body, "Loft conversion at 12 Elm Road, Leeds");
     assert_eq!(sent.conversation_id, w.project_conversation);
     assert_eq!(sent.template_id, Some(t.id));
+}
+
+#[tokio::test]
+async fn a_message_sent_from_a_template_is_found_by_its_rendered_words() {
+    let w = world().await;
+    let t = create(
+        &w.agent.client,
+        template("Arrival", "Crew arrives {{var.day}}"),
+    )
+    .await;
+    w.agent
+        .client
+        .send_message(
+            w.conversation,
+            &from_template(t.id, &[("day", "Wednesday")]),
+        )
+        .await
+        .unwrap();
+    let query = SearchQuery {
+        q: Some("arrives wednesday".into()),
+        ..SearchQuery::default()
+    };
+    let found = w
+        .customer
+        .client
+        .search_messages(&query, None, None)
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].message.template_id, Some(t.id));
 }

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    conversations, files, health, messages, presence, projects, templates, users, ws, Ctx,
+    conversations, files, health, messages, presence, projects, search, templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -57,6 +57,7 @@ pub enum Route {
     WebSocket,
     WsTicket,
     Presence,
+    SearchMessages,
     ListTemplates,
     CreateTemplate,
     GetTemplate,
@@ -155,6 +156,11 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/api/v1/ws", Route::WebSocket),
     (Method::POST, "/api/v1/ws/ticket", Route::WsTicket),
     (Method::GET, "/api/v1/presence", Route::Presence),
+    (
+        Method::GET,
+        "/api/v1/search/messages",
+        Route::SearchMessages,
+    ),
     (Method::GET, "/api/v1/templates", Route::ListTemplates),
     (Method::POST, "/api/v1/templates", Route::CreateTemplate),
     (Method::GET, "/api/v1/templates/{id}", Route::GetTemplate),
@@ -309,6 +315,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WebSocket => ws::connect(ctx, req).await,
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
+        Route::SearchMessages => search::messages(ctx, req).await,
         Route::ListTemplates => templates::list(ctx, req).await,
         Route::CreateTemplate => templates::create_template(ctx, req).await,
         Route::GetTemplate => templates::get(ctx).await,

@@ -18,6 +18,7 @@ mod messages;
 mod projects;
 mod realtime;
 mod schema;
+mod search;
 mod templates;
 mod users;
 
@@ -29,5 +30,6 @@ pub use messages::*;
 pub use projects::*;
 pub use realtime::*;
 pub use schema::ID_PATTERN;
+pub use search::*;
 pub use templates::*;
 pub use users::*;

@@ -3,6 +3,7 @@
 mod conversations;
 mod me;
 mod messages;
+mod search;
 mod templates;
 
 use clap::Subcommand;
@@ -20,6 +21,8 @@ pub enum Command {
     /// List and send messages
     #[command(subcommand)]
     Messages(messages::Command),
+    /// Find messages by words and filters (subject, body, attachment names)
+    Search(search::Args),
     /// List, show, create, edit, delete and render message templates (staff)
     #[command(subcommand)]
     Templates(templates::Command),
@@ -30,6 +33,7 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Me(args) => me::run(args, client, out).await,
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
+        Command::Search(args) => search::run(args, client, out).await,
         Command::Templates(c) => templates::run(c, client, out).await,
     }
 }

@@ -28,7 +28,11 @@ impl Daemon {
     /// Starts the daemon on 127.0.0.1 (port 0) with a fresh data dir, quiet
     /// logs, `args` and `envs` added; returns once it listens.
     pub fn start(args: &[&str], envs: &[(&str, String)]) -> Daemon {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Daemon::start_on(tempfile::tempdir().expect("temp dir"), args, envs)
+    }
+
+    /// As [`Daemon::start`], on a data dir prepared beforehand.
+    pub fn start_on(dir: tempfile::TempDir, args: &[&str], envs: &[(&str, String)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_commcenterd"))
             .args(["--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"])
             .arg(dir.path())

@@ -51,8 +51,8 @@ fn dump_view(view: &View) -> Dump {
         meta, user, token, token_hash_token, user_token, project, customer_project,
         crew_project, conversation, activity_conversation, customer_conversation, message,
         conversation_message, message_receipt, conversation_read_marker, event,
-        user_idempotency, ws_ticket, file, blob_file, file_message,
-        template, template_name_template,
+        user_idempotency, ws_ticket, file, blob_file, file_message, search_posting,
+        search_term, search_doc, template, template_name_template,
     )
 }
 
