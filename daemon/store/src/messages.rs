@@ -294,51 +294,6 @@ impl Tx<'_> {
         reopen
     }
 
-    /// What a message says. Without `template_id`, its `body` and
-    /// `subject`. With it: a non-blank `body` wins (the template is recorded,
-    /// not rendered; `variables` are then unused); without one, the body
-    /// and (unless `subject` is given) the subject are rendered from the
-    /// template, in this transaction, for the conversation's customer and
-    /// project and the sender.
-    fn message_text(
-        &self,
-        caller: &Caller,
-        conversation: &ConversationRecord,
-        channel: Channel,
-        new: &mut NewMessage,
-    ) -> Result<MessageText, StoreError> {
-        let Some(template_id) = new.template_id else {
-            if new.variables.is_some() {
-                return Err(StoreError::invalid(
-                    "variables",
-                    "variables fill a template's placeholders: send them with template_id",
-                ));
-            }
-            return Ok(MessageText {
-                body: new.body.take().unwrap_or_default(),
-                subject: new.subject.take(),
-                template_id: None,
-            });
-        };
-        let template = self.template_for_message(caller, template_id, channel)?;
-        // A blank body beside a template is no body (a form's empty field).
-        if let Some(body) = new.body.take().filter(|b| !b.trim().is_empty()) {
-            return Ok(MessageText {
-                body,
-                subject: new.subject.take(),
-                template_id: Some(template_id),
-            });
-        }
-        let context =
-            self.conversation_context(conversation, caller.user_id, new.variables.take())?;
-        let rendered = context.render(&template, new.subject.take())?;
-        Ok(MessageText {
-            body: rendered.body,
-            subject: rendered.subject,
-            template_id: Some(template_id),
-        })
-    }
-
     /// SMS and email need somewhere to go: the customer's phone or email.
     fn check_reachable(
         &self,
@@ -367,13 +322,6 @@ impl Tx<'_> {
             _ => Ok(()),
         }
     }
-}
-
-/// The text of a message about to be sent, and the template it came from.
-struct MessageText {
-    body: String,
-    subject: Option<String>,
-    template_id: Option<Id>,
 }
 
 /// A validated message about to be written.

@@ -12,11 +12,11 @@ use super::messages::check_no_control_chars;
 use super::records::ConversationRecord;
 use super::templates::parse_field;
 use super::tx::{Mode, Tables};
-use super::{StoreError, View};
+use super::{StoreError, Tx, View};
 use commcenter::access::{self, Caller, Slot};
 use commcenter::template::{self, Placeholder};
 use commcenter::wire::{
-    Channel, Project, RenderTemplate, RenderedTemplate, Template, User, MAX_BODY_CHARS,
+    Channel, NewMessage, Project, RenderTemplate, RenderedTemplate, Template, User, MAX_BODY_CHARS,
     MAX_SUBJECT_CHARS,
 };
 use commcenter::Id;
@@ -176,6 +176,60 @@ impl<M: Mode> Tables<M> {
             _ => Ok(template),
         }
     }
+}
+
+impl Tx<'_> {
+    /// What a message says. Without `template_id`, its `body` and
+    /// `subject`. With it: a non-blank `body` wins (the template is recorded,
+    /// not rendered; `variables` are then unused); without one, the body
+    /// and (unless `subject` is given) the subject are rendered from the
+    /// template, in this transaction, for the conversation's customer and
+    /// project and the sender.
+    pub(super) fn message_text(
+        &self,
+        caller: &Caller,
+        conversation: &ConversationRecord,
+        channel: Channel,
+        new: &mut NewMessage,
+    ) -> Result<MessageText, StoreError> {
+        let Some(template_id) = new.template_id else {
+            if new.variables.is_some() {
+                return Err(StoreError::invalid(
+                    "variables",
+                    "variables fill a template's placeholders: send them with template_id",
+                ));
+            }
+            return Ok(MessageText {
+                body: new.body.take().unwrap_or_default(),
+                subject: new.subject.take(),
+                template_id: None,
+            });
+        };
+        let template = self.template_for_message(caller, template_id, channel)?;
+        // A blank body beside a template is no body (a form's empty field).
+        if let Some(body) = new.body.take().filter(|b| !b.trim().is_empty()) {
+            return Ok(MessageText {
+                body,
+                subject: new.subject.take(),
+                template_id: Some(template_id),
+            });
+        }
+        let context =
+            self.conversation_context(conversation, caller.user_id, new.variables.take())?;
+        let rendered = context.render(&template, new.subject.take())?;
+        Ok(MessageText {
+            body: rendered.body,
+            subject: rendered.subject,
+            template_id: Some(template_id),
+        })
+    }
+}
+
+/// The text of a message about to be sent, and the template it came from.
+pub(super) struct MessageText {
+    pub body: String,
+    pub subject: Option<String>,
+    pub template_id: Option<Id>,
 }
 
 impl View {
