@@ -16,7 +16,7 @@ use super::parse::ParsedQuery;
 use super::postings::{self, owner_hash, Posting};
 use super::snippet;
 use super::{DocRecord, SEARCH_DOCS, SEARCH_TOKENS};
-use crate::records::{decode, MessageRecord};
+use crate::records::{decode, ConversationRecord, MessageRecord};
 use crate::tx::ReadMode;
 use crate::{meta_u64, StoreError, View};
 use commcenter::access::{self, Caller};
@@ -81,36 +81,72 @@ impl<'v> TermCursor<'v> {
     }
 }
 
+type ScopeTable = <ReadMode as crate::tx::Mode>::Table<(u128, u64), u16>;
+
+/// One conversation's documents, read backwards from a doc number.
+struct ScopeCursor<'v> {
+    table: &'v ScopeTable,
+    conversation: u128,
+    owner: u16,
+}
+
+impl ScopeCursor<'_> {
+    fn seek(&self, target: u64, steps: &mut usize) -> Result<Option<Posting>, StoreError> {
+        *steps += 1;
+        let c = self.conversation;
+        let row = self
+            .table
+            .range((c, 0)..=(c, target))?
+            .next_back()
+            .transpose()?;
+        Ok(row.map(|(k, v)| Posting::from_packed(k.value().1, v.value(), self.owner)))
+    }
+}
+
 /// Something that yields doc numbers downwards: a word, a prefix's
-/// completions, or every document (a search by filters alone).
+/// completions, the documents of a few conversations (the caller's or a
+/// filter's), or every document (a search by filters alone).
 enum Source<'v> {
     Term(TermCursor<'v>),
     Prefix(Vec<TermCursor<'v>>),
+    Scope(Vec<ScopeCursor<'v>>, u64),
     All,
 }
 
 /// A source's posting at a doc, and the document frequency of the token
-/// that matched (for BM25).
-type Found = Option<(Posting, u64)>;
+/// that matched (for BM25; none for a source that is not a word).
+type Found = Option<(Posting, Option<u64>)>;
 
 impl Source<'_> {
     fn size(&self) -> u64 {
         match self {
             Source::Term(c) => c.df,
             Source::Prefix(cs) => cs.iter().map(|c| c.df).sum(),
+            Source::Scope(_, size) => *size,
             Source::All => u64::MAX,
         }
     }
 
     fn seek(&mut self, view: &View, target: u64, steps: &mut usize) -> Result<Found, StoreError> {
         match self {
-            Source::Term(c) => Ok(c.seek(target, steps)?.map(|p| (p, c.df))),
+            Source::Term(c) => Ok(c.seek(target, steps)?.map(|p| (p, Some(c.df)))),
             Source::Prefix(cursors) => {
                 let mut best: Found = None;
                 for c in cursors.iter_mut() {
                     if let Some(p) = c.seek(target, steps)? {
                         if best.is_none_or(|(b, _)| p.doc > b.doc) {
-                            best = Some((p, c.df));
+                            best = Some((p, Some(c.df)));
+                        }
+                    }
+                }
+                Ok(best)
+            }
+            Source::Scope(cursors, _) => {
+                let mut best: Found = None;
+                for c in cursors.iter() {
+                    if let Some(p) = c.seek(target, steps)? {
+                        if best.is_none_or(|(b, _)| p.doc > b.doc) {
+                            best = Some((p, None));
                         }
                     }
                 }
@@ -122,7 +158,7 @@ impl Source<'_> {
                 match row {
                     Some((k, v)) => {
                         let record = DocRecord::decode(k.value(), v.value())?;
-                        Ok(Some((record.traits, 1)))
+                        Ok(Some((record.traits, None)))
                     }
                     None => Ok(None),
                 }
@@ -146,6 +182,9 @@ struct Rules<'q> {
     crew_projects: HashSet<Id>,
     /// A filter names something that does not exist: nothing matches.
     impossible: bool,
+    /// The only conversations a match can be in, when the caller or a
+    /// filter confines the search to a few.
+    scope: Option<Vec<ConversationRecord>>,
 }
 
 impl<'q> Rules<'q> {
@@ -164,9 +203,14 @@ impl<'q> Rules<'q> {
             phrases: parsed.phrases.clone(),
             crew_projects: HashSet::new(),
             impossible: false,
+            scope: None,
         };
         rules.narrow_to_caller(view)?;
         rules.narrow_to_filters(view)?;
+        rules.scope = scope(view, caller, query)?;
+        if rules.scope.as_ref().is_some_and(Vec::is_empty) {
+            rules.impossible = true;
+        }
         Ok(rules)
     }
 
@@ -277,6 +321,68 @@ impl<'q> Rules<'q> {
     }
 }
 
+/// The conversations the caller (a customer or crew member) or a
+/// `conversation_id`/`customer_id` filter confines the search to, if any:
+/// a superset of where a match may be, which the join walks instead of the
+/// whole index when it is the smaller source.
+fn scope(
+    view: &View,
+    caller: &Caller,
+    query: &SearchQuery,
+) -> Result<Option<Vec<ConversationRecord>>, StoreError> {
+    let mut sets: Vec<Vec<ConversationRecord>> = Vec::new();
+    match caller.role {
+        Role::Customer => {
+            let mine = customer_conversations(view, caller.user_id)?;
+            sets.push(
+                mine.into_iter()
+                    .filter(|c| c.kind == ConversationKind::Customer)
+                    .collect(),
+            );
+        }
+        Role::Crew => {
+            let me = caller.user_id.to_u128();
+            let mut channels = Vec::new();
+            for row in view.crew_project.range((me, 0)..=(me, u128::MAX))? {
+                let project = Id::from_u128(row?.0.value().1);
+                if let Some(p) = view.find_project(project)? {
+                    channels.extend(view.find_conversation(p.conversation_id)?);
+                }
+            }
+            sets.push(channels);
+        }
+        _ => {}
+    }
+    if let Some(id) = query.conversation_id {
+        sets.push(view.find_conversation(id)?.into_iter().collect());
+    }
+    if let Some(customer) = query.customer_id {
+        sets.push(customer_conversations(view, customer)?);
+    }
+    let mut sets = sets.into_iter();
+    let Some(first) = sets.next() else {
+        return Ok(None);
+    };
+    Ok(Some(sets.fold(first, |kept, set| {
+        kept.into_iter()
+            .filter(|c| set.iter().any(|s| s.id == c.id))
+            .collect()
+    })))
+}
+
+fn customer_conversations(
+    view: &View,
+    customer: Id,
+) -> Result<Vec<ConversationRecord>, StoreError> {
+    let c = customer.to_u128();
+    let mut found = Vec::new();
+    for row in view.customer_conversation.range((c, 0)..=(c, u128::MAX))? {
+        let id = Id::from_u128(row?.0.value().1);
+        found.extend(view.find_conversation(id)?);
+    }
+    Ok(found)
+}
+
 fn find_message(view: &View, id: Id) -> Result<Option<MessageRecord>, StoreError> {
     match view.message.get(id.to_u128())? {
         Some(v) => Ok(Some(decode(v.value())?)),
@@ -311,7 +417,7 @@ pub(super) fn run(
 ) -> Result<Page<SearchHit>, StoreError> {
     let after = cursor.map(|c| Cursor::decode(c, query.sort)).transpose()?;
     let rules = Rules::new(view, caller, query, parsed)?;
-    let mut sources = sources(view, parsed)?;
+    let mut sources = sources(view, parsed, rules.scope.as_deref())?;
     let (lower, mut upper) = doc_bounds(query);
     if let Some(Cursor::Newest { below }) = after {
         upper = upper.min(below);
@@ -399,7 +505,7 @@ fn join(
 fn check(
     view: &View,
     rules: &Rules,
-    found: &[(Posting, u64)],
+    found: &[(Posting, Option<u64>)],
     bm25: &Bm25,
     steps: &mut usize,
 ) -> Result<Option<Hit>, StoreError> {
@@ -422,16 +528,33 @@ fn check(
     }))
 }
 
-fn sources<'v>(view: &'v View, parsed: &ParsedQuery) -> Result<Vec<Source<'v>>, StoreError> {
+fn sources<'v>(
+    view: &'v View,
+    parsed: &ParsedQuery,
+    scope: Option<&[ConversationRecord]>,
+) -> Result<Vec<Source<'v>>, StoreError> {
+    let mut sources = Vec::new();
+    if let Some(scope) = scope {
+        let cursors = scope
+            .iter()
+            .map(|c| ScopeCursor {
+                table: &view.search_conversation_doc,
+                conversation: c.id.to_u128(),
+                owner: owner_hash(c.customer_id),
+            })
+            .collect();
+        let size = scope.iter().map(|c| c.all.count).sum();
+        sources.push(Source::Scope(cursors, size));
+    }
     if parsed.is_empty() {
-        return Ok(vec![Source::All]);
+        sources.push(Source::All);
+        return Ok(sources);
     }
     let table = &view.search_posting;
     let mut words: Vec<&String> = parsed.words.iter().collect();
     words.extend(parsed.phrases.iter().flatten());
     words.sort();
     words.dedup();
-    let mut sources = Vec::new();
     for word in words {
         let df = view
             .search_term
@@ -553,13 +676,14 @@ impl Bm25 {
         })
     }
 
-    fn score(&self, found: &[(Posting, u64)]) -> f32 {
+    fn score(&self, found: &[(Posting, Option<u64>)]) -> f32 {
         const K1: f32 = 1.2;
         const B: f32 = 0.75;
         found
             .iter()
+            .filter_map(|(p, df)| Some((p, (*df)?)))
             .map(|(p, df)| {
-                let df = *df as f32;
+                let df = df as f32;
                 let idf = (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln();
                 let tf = p.term_frequency() as f32;
                 let norm = 1.0 - B + B * p.length() as f32 / self.average_length;
