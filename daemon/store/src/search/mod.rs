@@ -19,7 +19,10 @@ mod index;
 mod parse;
 mod postings;
 mod query;
+mod rank;
+mod rules;
 mod snippet;
+mod sources;
 mod tokenize;
 
 pub use index::Pending;
