@@ -52,7 +52,7 @@ fn dump_view(view: &View) -> Dump {
         crew_project, conversation, activity_conversation, customer_conversation, message,
         conversation_message, message_receipt, conversation_read_marker, event,
         user_idempotency, ws_ticket, file, blob_file, file_message, search_posting,
-        search_term, search_doc, template, template_name_template,
+        search_term, search_doc, search_conversation_doc, template, template_name_template,
     )
 }
 

@@ -88,6 +88,11 @@ pub(crate) const SEARCH_TERM: TableDefinition<&str, u64> = TableDefinition::new(
 /// doc number → `DocRecord` (message, conversation, customer, project and
 /// the posting traits): what a search reads to confirm a candidate.
 pub(crate) const SEARCH_DOC: TableDefinition<u64, &[u8]> = TableDefinition::new("search_doc");
+/// (conversation id, doc number) → the posting traits (`flags | norm << 8`):
+/// a conversation's documents, which drive a search confined to a few
+/// conversations (a customer's own, a crew member's projects').
+pub(crate) const SEARCH_CONVERSATION_DOC: TableDefinition<(u128, u64), u16> =
+    TableDefinition::new("search_conversation_doc");
 
 /// template id → `Template` JSON.
 pub(crate) const TEMPLATE: TableDefinition<u128, &[u8]> = TableDefinition::new("template");

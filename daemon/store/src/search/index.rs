@@ -77,8 +77,15 @@ impl Tx<'_> {
         while self.search_doc.get(doc)?.is_some() {
             doc += 1;
         }
-        let record = DocRecord::of(message, Posting::new(doc, traits, 1));
+        let posting = Posting::new(doc, traits, 1);
+        let record = DocRecord::of(message, posting);
         self.insert(|t| &mut t.search_doc, doc, record.encode().as_slice())?;
+        let key = (message.conversation_id.to_u128(), doc);
+        self.insert(
+            |t| &mut t.search_conversation_doc,
+            key,
+            posting.packed_traits(),
+        )?;
         Ok(doc)
     }
 

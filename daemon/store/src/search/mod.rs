@@ -19,7 +19,10 @@ mod index;
 mod parse;
 mod postings;
 mod query;
+mod rank;
+mod rules;
 mod snippet;
+mod sources;
 mod tokenize;
 
 pub use index::Pending;
@@ -142,6 +145,7 @@ impl View {
             self.search_posting.stats()?,
             self.search_term.stats()?,
             self.search_doc.stats()?,
+            self.search_conversation_doc.stats()?,
         ] {
             bytes += stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
         }
@@ -226,12 +230,15 @@ impl crate::Store {
     /// search existed has none, so that tests can check the backfill.
     #[doc(hidden)]
     pub fn drop_search_index(path: &std::path::Path) -> Result<(), StoreError> {
-        use crate::tables::{META, SEARCH_DOC, SEARCH_POSTING, SEARCH_TERM};
+        use crate::tables::{
+            META, SEARCH_CONVERSATION_DOC, SEARCH_DOC, SEARCH_POSTING, SEARCH_TERM,
+        };
         let db = redb::Database::open(path)?;
         let txn = db.begin_write()?;
         txn.delete_table(SEARCH_POSTING)?;
         txn.delete_table(SEARCH_TERM)?;
         txn.delete_table(SEARCH_DOC)?;
+        txn.delete_table(SEARCH_CONVERSATION_DOC)?;
         {
             let mut meta = txn.open_table(META)?;
             for key in [SEARCH_DOCS, SEARCH_TOKENS, SEARCH_BACKFILL] {

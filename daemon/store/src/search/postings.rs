@@ -75,6 +75,22 @@ impl Posting {
         }
     }
 
+    /// Flags (without the term frequency) and norm in one `u16`, as the
+    /// per-conversation doc list keeps them.
+    pub fn packed_traits(&self) -> u16 {
+        u16::from(self.flags & !(0b11 << TF_SHIFT)) | u16::from(self.norm) << 8
+    }
+
+    /// A posting from [`Posting::packed_traits`].
+    pub fn from_packed(doc: u64, packed: u16, owner: u16) -> Posting {
+        Posting {
+            doc,
+            flags: packed as u8,
+            norm: (packed >> 8) as u8,
+            owner,
+        }
+    }
+
     pub fn channel(&self) -> Channel {
         match self.flags & CHANNEL_MASK {
             0 => Channel::InApp,
