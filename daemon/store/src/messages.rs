@@ -238,7 +238,7 @@ impl Tx<'_> {
         };
         self.put_message(&message)?;
         self.index_attachments(message.id, &message.attachment_ids)?;
-        self.index_message(&message, conversation)?;
+        self.index_message(&message)?;
         self.insert(
             |t| &mut t.conversation_message,
             (conversation.id.to_u128(), ord.all),

@@ -36,7 +36,7 @@ pub(super) fn run(
 ) -> Result<Page<SearchHit>, StoreError> {
     let after = cursor.map(Cursor::decode).transpose()?;
     let rules = Rules::new(view, caller, query, parsed)?;
-    let mut sources = sources(view, parsed, rules.scope.as_deref())?;
+    let mut sources = sources(view, parsed, rules.scope.as_ref())?;
     let (lower, mut upper) = doc_bounds(query);
     if let Some(below) = after.and_then(|c| c.below(query.sort)) {
         upper = upper.min(below);
