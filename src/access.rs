@@ -333,6 +333,14 @@ pub fn receipts_on_read(caller: &Caller, sender: Id, private: bool) -> bool {
     may_see_message(caller, private, true) && may_acknowledge(caller, sender).is_ok()
 }
 
+// ---- Analytics --------------------------------------------------------------
+
+/// `GET /analytics/*`: staff. The figures cover every customer (and the
+/// staff's own response times), so no customer or crew member may see them.
+pub fn may_see_analytics(caller: &Caller) -> Result<(), Forbidden> {
+    require_staff(caller)
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

@@ -14,7 +14,9 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
-use crate::routes::{conversations, files, health, messages, presence, projects, users, ws, Ctx};
+use crate::routes::{
+    analytics, conversations, files, health, messages, presence, projects, users, ws, Ctx,
+};
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,9 @@ pub enum Route {
     WebSocket,
     WsTicket,
     Presence,
+    AnalyticsOverview,
+    AnalyticsCustomer,
+    AnalyticsAgents,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -147,6 +152,21 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/api/v1/ws", Route::WebSocket),
     (Method::POST, "/api/v1/ws/ticket", Route::WsTicket),
     (Method::GET, "/api/v1/presence", Route::Presence),
+    (
+        Method::GET,
+        "/api/v1/analytics/overview",
+        Route::AnalyticsOverview,
+    ),
+    (
+        Method::GET,
+        "/api/v1/analytics/customers/{id}",
+        Route::AnalyticsCustomer,
+    ),
+    (
+        Method::GET,
+        "/api/v1/analytics/agents",
+        Route::AnalyticsAgents,
+    ),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -287,6 +307,9 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WebSocket => ws::connect(ctx, req).await,
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
+        Route::AnalyticsOverview => analytics::overview(ctx, req).await,
+        Route::AnalyticsCustomer => analytics::customer(ctx, req).await,
+        Route::AnalyticsAgents => analytics::agents(ctx, req).await,
     }
 }
 

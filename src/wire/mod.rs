@@ -10,6 +10,7 @@
 //! declared on the field (`#[schemars(length(..))]`, `range(..)`) from the
 //! constants here, so that the document states them too.
 
+mod analytics;
 mod common;
 mod conversations;
 mod events;
@@ -20,6 +21,7 @@ mod realtime;
 mod schema;
 mod users;
 
+pub use analytics::*;
 pub use common::*;
 pub use conversations::*;
 pub use events::*;

@@ -241,6 +241,7 @@ impl Tx<'_> {
             ord,
         };
         self.put_message(&message)?;
+        self.analytics_message(conversation, &message)?;
         self.index_attachments(message.id, &message.attachment_ids)?;
         self.insert(
             |t| &mut t.conversation_message,

@@ -59,6 +59,15 @@ pub struct Tables<M: Mode> {
     pub(super) file: M::Table<u128, Bytes>,
     pub(super) blob_file: M::Table<(&'static str, u128), ()>,
     pub(super) file_message: M::Table<(u128, u128), ()>,
+    pub(super) analytics_hour: M::Table<(u128, i64), Bytes>,
+    pub(super) analytics_message: M::Table<(i64, u128), (u128, u128, u8)>,
+    pub(super) analytics_active: M::Table<(i64, u128), ()>,
+    pub(super) analytics_turn: M::Table<(u128, i64, u128), TurnReply>,
+    pub(super) analytics_turn_hour: M::Table<(u128, i64), Bytes>,
+    pub(super) analytics_open_turn: M::Table<u128, (i64, u128)>,
+    pub(super) analytics_status: M::Table<(u128, u8), u64>,
+    pub(super) analytics_assigned_open: M::Table<u128, u64>,
+    pub(super) analytics_contact: M::Table<u128, (i64, i64)>,
 }
 
 macro_rules! open_all {
@@ -85,6 +94,15 @@ macro_rules! open_all {
             file: $txn.open_table(FILE)?,
             blob_file: $txn.open_table(BLOB_FILE)?,
             file_message: $txn.open_table(FILE_MESSAGE)?,
+            analytics_hour: $txn.open_table(ANALYTICS_HOUR)?,
+            analytics_message: $txn.open_table(ANALYTICS_MESSAGE)?,
+            analytics_active: $txn.open_table(ANALYTICS_ACTIVE)?,
+            analytics_turn: $txn.open_table(ANALYTICS_TURN)?,
+            analytics_turn_hour: $txn.open_table(ANALYTICS_TURN_HOUR)?,
+            analytics_open_turn: $txn.open_table(ANALYTICS_OPEN_TURN)?,
+            analytics_status: $txn.open_table(ANALYTICS_STATUS)?,
+            analytics_assigned_open: $txn.open_table(ANALYTICS_ASSIGNED_OPEN)?,
+            analytics_contact: $txn.open_table(ANALYTICS_CONTACT)?,
         }
     };
 }
