@@ -476,3 +476,30 @@ async fn the_typed_client_reads_every_endpoint() {
         .iter()
         .any(|a| a.name == "Tom" && a.replies == 2));
 }
+
+#[tokio::test]
+async fn the_demo_data_shows_every_kind_of_figure() {
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| s.demo = true).await;
+    let range = AnalyticsRange::default();
+    let overview = daemon.admin.analytics_overview(&range).await.unwrap();
+    assert!(overview.total_messages > 100, "{overview:?}");
+    assert!(overview.active_customers > 5, "{overview:?}");
+    let read_rate = overview.read_rate.expect("outbound in-app messages");
+    assert!(read_rate > 0.0 && read_rate < 1.0, "{read_rate}");
+    assert!(overview.response_time.count > 10, "{overview:?}");
+    assert!(overview.response_time.median_s.unwrap() > 0.0);
+    assert!(overview.daily.len() >= 28, "four weeks of days");
+    let agents = daemon.admin.analytics_agents(&range).await.unwrap();
+    assert!(
+        agents.items.iter().filter(|a| a.replies > 0).count() >= 2,
+        "{agents:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_range_longer_than_a_century_is_refused() {
+    let daemon = TestDaemon::start().await;
+    let path = "/api/v1/analytics/overview?since=1800-01-01&until=2026-01-01";
+    let response = get(&daemon.admin, path).await;
+    assert_eq!(error_of(&response).field.as_deref(), Some("since"));
+}

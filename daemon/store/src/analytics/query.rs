@@ -320,7 +320,7 @@ impl View {
         now: Timestamp,
     ) -> Result<AnalyticsOverview, StoreError> {
         access::may_see_analytics(caller)?;
-        let w = q.window(self.contact(ALL)?, now.millis());
+        let w = q.window(self.contact(ALL)?, now.millis())?;
         self.figures(Scope::All, q, &w)
     }
 
@@ -340,7 +340,7 @@ impl View {
             .ok_or_else(|| StoreError::not_found("customer", customer_id))?;
         let key = customer.id.to_u128();
         let contact = self.contact(key)?;
-        let w = q.window(contact, now.millis());
+        let w = q.window(contact, now.millis())?;
         let figures = self.figures(Scope::Customer(key), q, &w)?;
         let turns = if explain {
             let rows = self.turns(Scope::Customer(key), (w.since, w.until))?;
@@ -366,7 +366,7 @@ impl View {
         now: Timestamp,
     ) -> Result<AgentsAnalytics, StoreError> {
         access::may_see_analytics(caller)?;
-        let w = q.window(self.contact(ALL)?, now.millis());
+        let w = q.window(self.contact(ALL)?, now.millis())?;
         let mut items = Vec::new();
         for row in self.user.iter()? {
             let user: User = crate::records::decode(row?.1.value())?;

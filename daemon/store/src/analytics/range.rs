@@ -17,6 +17,9 @@ pub struct AnalyticsQuery {
     tz: TimeZone,
 }
 
+/// The longest range answered: 100 years of daily series (36,525 days).
+const MAX_RANGE_MS: i64 = 36_525 * 86_400_000;
+
 fn bad(field: &'static str, message: String) -> StoreError {
     StoreError::BadRequest {
         message,
@@ -56,7 +59,12 @@ impl AnalyticsQuery {
     /// The range to count over. Without `until`: up to now (or just past the
     /// last message, should one be stamped later). Without `since`: from the
     /// scope's first message (all time); with no message, an empty range.
-    pub(crate) fn window(&self, contact: Option<(i64, i64)>, now: i64) -> Window {
+    /// A range longer than [`MAX_RANGE_MS`] is a 400 on `since`.
+    pub(crate) fn window(
+        &self,
+        contact: Option<(i64, i64)>,
+        now: i64,
+    ) -> Result<Window, StoreError> {
         let mut until = self.until.unwrap_or_else(|| match contact {
             Some((_, last)) => now.max(last + 1),
             None => now,
@@ -70,8 +78,11 @@ impl AnalyticsQuery {
             }
             None => contact.map_or(until, |(first, _)| first.min(until)),
         };
+        if until.saturating_sub(since) > MAX_RANGE_MS {
+            return Err(bad("since", "a range covers at most 100 years".into()));
+        }
         let days = self.days(since, until);
-        Window { since, until, days }
+        Ok(Window { since, until, days })
     }
 
     /// Each calendar day in the zone that overlaps `[since, until)`, with
@@ -152,7 +163,7 @@ mod tests {
     fn kolkata_days_start_at_half_past_six_utc() {
         let q = AnalyticsQuery::parse(Some("2026-03-01"), Some("2026-03-03"), Some("Asia/Kolkata"))
             .unwrap();
-        let w = q.window(None, 0);
+        let w = q.window(None, 0).unwrap();
         assert_eq!(w.since, ms("2026-02-28T18:30:00Z"));
         let starts: Vec<i64> = w.days.iter().map(|d| d.1).collect();
         assert_eq!(
@@ -170,7 +181,7 @@ mod tests {
             Some("America/New_York"),
         )
         .unwrap();
-        let w = q.window(None, 0);
+        let w = q.window(None, 0).unwrap();
         assert_eq!(w.days[1].1 - w.days[0].1, 23 * 3_600_000);
     }
 
