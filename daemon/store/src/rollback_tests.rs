@@ -52,7 +52,7 @@ fn dump_view(view: &View) -> Dump {
         crew_project, conversation, activity_conversation, customer_conversation, message,
         conversation_message, message_receipt, conversation_read_marker, event,
         user_idempotency, ws_ticket, file, blob_file, file_message,
-        analytics_hour, analytics_message, analytics_active, analytics_turn,
+        analytics_hour, analytics_message, analytics_active, analytics_customer, analytics_turn,
         analytics_turn_hour, analytics_open_turn, analytics_status,
         analytics_assigned_open, analytics_contact,
     )

@@ -91,9 +91,16 @@ pub(crate) const ANALYTICS_HOUR: TableDefinition<(u128, i64), &[u8]> =
 /// message counted, for the partial hours at the edges of a range.
 pub(crate) const ANALYTICS_MESSAGE: TableDefinition<(i64, u128), (u128, u128, u8)> =
     TableDefinition::new("analytics_message");
-/// (UTC hour start ms, customer id) → (): customers with a message in that hour.
-pub(crate) const ANALYTICS_ACTIVE: TableDefinition<(i64, u128), ()> =
+/// (UTC hour start ms, chunk) → bitmap of the customers (by their
+/// `analytics_customer` number: bit n of chunk c is customer c × 2048 + n)
+/// with a message in that hour. Bitmaps, so that counting the distinct
+/// customers of a range reads a row per hour, not one per customer.
+pub(crate) const ANALYTICS_ACTIVE: TableDefinition<(i64, u32), &[u8]> =
     TableDefinition::new("analytics_active");
+/// customer id → their number for `analytics_active`, in order of first
+/// contact from 0 (the next is meta `analytics_customers`).
+pub(crate) const ANALYTICS_CUSTOMER: TableDefinition<u128, u32> =
+    TableDefinition::new("analytics_customer");
 /// (scope, inbound ms, inbound id) → (reply id, reply ms, replier id): the
 /// response-time turns, the reply `None` while unanswered. Staff scopes hold
 /// only the turns their replies ended.

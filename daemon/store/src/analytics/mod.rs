@@ -24,6 +24,7 @@
 //! them) has them rebuilt from its messages once, when it is opened
 //! ([`rebuild_if_stale`]).
 
+mod active;
 mod counters;
 mod query;
 mod range;

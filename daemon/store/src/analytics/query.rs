@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use redb::ReadableTable;
 
+use super::active::{number_of, ActiveSet};
 use super::counters::{quantile_s, Facts, HourCounters, TurnHistogram};
 use super::range::Window;
 use super::record::status_index;
@@ -58,7 +59,8 @@ struct MessageTally {
     counters: HourCounters,
     /// `[inbound, outbound]` per day of the window.
     daily: Vec<[u64; 2]>,
-    active: HashSet<u128>,
+    /// The customers of the messages counted one by one (partial hours).
+    edge_customers: HashSet<u128>,
 }
 
 fn ceil_hour(ms: i64) -> i64 {
@@ -70,7 +72,7 @@ impl<M: Mode> Tables<M> {
         let mut tally = MessageTally {
             counters: HourCounters::default(),
             daily: vec![[0; 2]; w.days.len()],
-            active: HashSet::new(),
+            edge_customers: HashSet::new(),
         };
         let (first_full, end_full) = (ceil_hour(w.since), super::hour_of(w.until));
         if first_full >= end_full {
@@ -86,15 +88,33 @@ impl<M: Mode> Tables<M> {
             spread_hour(w, key.value().1, &counters, &mut tally.daily);
             tally.counters.merge(&counters);
         }
-        if matches!(scope, Scope::All) {
+        Ok(tally)
+    }
+
+    /// The distinct customers with a message in the window: the union of
+    /// its whole hours' bitmaps and the customers of its partial hours.
+    fn active_customers(
+        &self,
+        w: &Window,
+        edge_customers: &HashSet<u128>,
+    ) -> Result<u64, StoreError> {
+        let mut active = ActiveSet::default();
+        let (first_full, end_full) = (ceil_hour(w.since), super::hour_of(w.until));
+        if first_full < end_full {
             for row in self
                 .analytics_active
                 .range((first_full, 0)..(end_full, 0))?
             {
-                tally.active.insert(row?.0.value().1);
+                let (key, value) = row?;
+                active.add_row(key.value().1, value.value());
             }
         }
-        Ok(tally)
+        for &customer in edge_customers {
+            if let Some(number) = number_of(&self.analytics_customer, customer)? {
+                active.add_number(number);
+            }
+        }
+        Ok(active.len())
     }
 
     /// Counts the messages of `[from, to)` one by one (a partial hour).
@@ -118,7 +138,7 @@ impl<M: Mode> Tables<M> {
             }
             tally.counters.add(ms, facts, 1);
             tally.daily[w.day_of(ms)][usize::from(facts.outbound())] += 1;
-            tally.active.insert(customer);
+            tally.edge_customers.insert(customer);
         }
         Ok(())
     }
@@ -227,7 +247,7 @@ impl<M: Mode> Tables<M> {
         let total = c.direction_total(0) + c.direction_total(1);
         let per_channel = |i: usize| u64::from(c.messages[0][i]) + u64::from(c.messages[1][i]);
         let active_customers = match scope {
-            Scope::All => tally.active.len() as u64,
+            Scope::All => self.active_customers(w, &tally.edge_customers)?,
             _ => u64::from(total > 0),
         };
         Ok(AnalyticsOverview {

@@ -43,6 +43,7 @@ fn clear_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
         ANALYTICS_HOUR.name(),
         ANALYTICS_MESSAGE.name(),
         ANALYTICS_ACTIVE.name(),
+        ANALYTICS_CUSTOMER.name(),
         ANALYTICS_TURN.name(),
         ANALYTICS_TURN_HOUR.name(),
         ANALYTICS_OPEN_TURN.name(),
@@ -58,6 +59,8 @@ fn clear_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     for name in existing {
         txn.delete_table(redb::TableDefinition::<(), ()>::new(&name))?;
     }
+    txn.open_table(META)?
+        .remove(super::active::NEXT_CUSTOMER_KEY)?;
     Ok(())
 }
 

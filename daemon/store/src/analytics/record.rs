@@ -55,7 +55,7 @@ impl Tx<'_> {
         if facts.outbound() {
             self.update_hour(sender, ms, |c| c.add(ms, facts, 1))?;
         }
-        self.insert(|t| &mut t.analytics_active, (hour_of(ms), customer), ())?;
+        self.mark_active(hour_of(ms), customer)?;
         self.touch_contact(ALL, ms)?;
         self.touch_contact(customer, ms)?;
         match message.direction {
