@@ -54,7 +54,7 @@ fn dump_view(view: &View) -> Dump {
         user_idempotency, ws_ticket, file, blob_file, file_message,
         analytics_hour, analytics_message, analytics_active, analytics_customer, analytics_turn,
         analytics_turn_hour, analytics_open_turn, analytics_status,
-        analytics_assigned_open, analytics_contact,
+        analytics_assigned_open, analytics_staff, analytics_contact,
     )
 }
 

@@ -120,6 +120,10 @@ pub(crate) const ANALYTICS_STATUS: TableDefinition<(u128, u8), u64> =
 /// staff id → open customer conversations assigned to them now.
 pub(crate) const ANALYTICS_ASSIGNED_OPEN: TableDefinition<u128, u64> =
     TableDefinition::new("analytics_assigned_open");
+/// staff user id → (): the staff members the agents' figures list (a role
+/// never changes, so this is written once, with the user).
+pub(crate) const ANALYTICS_STAFF: TableDefinition<u128, ()> =
+    TableDefinition::new("analytics_staff");
 /// scope (0 or a customer) → (first message ms, last message ms).
 pub(crate) const ANALYTICS_CONTACT: TableDefinition<u128, (i64, i64)> =
     TableDefinition::new("analytics_contact");

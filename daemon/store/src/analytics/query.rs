@@ -388,9 +388,9 @@ impl View {
         access::may_see_analytics(caller)?;
         let w = q.window(self.contact(ALL)?, now.millis())?;
         let mut items = Vec::new();
-        for row in self.user.iter()? {
-            let user: User = crate::records::decode(row?.1.value())?;
-            if user.role.is_staff() {
+        for row in self.analytics_staff.iter()? {
+            let id = Id::from_u128(row?.0.value());
+            if let Some(user) = self.find_user(id)? {
                 items.push(self.agent_figures(user, &w)?);
             }
         }

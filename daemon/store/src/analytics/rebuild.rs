@@ -44,6 +44,7 @@ fn clear_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
         ANALYTICS_MESSAGE.name(),
         ANALYTICS_ACTIVE.name(),
         ANALYTICS_CUSTOMER.name(),
+        ANALYTICS_STAFF.name(),
         ANALYTICS_TURN.name(),
         ANALYTICS_TURN_HOUR.name(),
         ANALYTICS_OPEN_TURN.name(),
@@ -68,6 +69,13 @@ impl Tx<'_> {
     /// Counts every conversation and, in each conversation's order, every
     /// message (and whether it was read), as their writes would have.
     fn replay_messages(&mut self) -> Result<u64, StoreError> {
+        let mut users = Vec::new();
+        for row in self.user.iter()? {
+            users.push(decode::<commcenter::wire::User>(row?.1.value())?);
+        }
+        for user in &users {
+            self.analytics_user(user)?;
+        }
         let mut conversations = Vec::new();
         for row in self.conversation.iter()? {
             conversations.push(decode::<ConversationRecord>(row?.1.value())?);

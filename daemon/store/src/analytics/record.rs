@@ -7,7 +7,7 @@ use super::counters::{Facts, HourCounters, TurnHistogram};
 use super::{hour_of, ALL};
 use crate::records::{ConversationRecord, MessageRecord};
 use crate::{StoreError, Tx};
-use commcenter::wire::{ConversationKind, ConversationStatus, Direction, MessageStatus};
+use commcenter::wire::{ConversationKind, ConversationStatus, Direction, MessageStatus, User};
 
 /// Whether a message counts: one in a customer conversation that is not a
 /// staff-only note.
@@ -89,6 +89,14 @@ impl Tx<'_> {
         self.update_hour(ALL, ms, |c| c.outbound_in_app_read += 1)?;
         self.update_hour(customer, ms, |c| c.outbound_in_app_read += 1)?;
         self.update_hour(sender, ms, |c| c.outbound_in_app_read += 1)
+    }
+
+    /// Lists a new staff member for the agents' figures.
+    pub(crate) fn analytics_user(&mut self, user: &User) -> Result<(), StoreError> {
+        if !user.role.is_staff() {
+            return Ok(());
+        }
+        self.insert(|t| &mut t.analytics_staff, user.id.to_u128(), ())
     }
 
     /// Moves a conversation between the status counts and the assigned-open
