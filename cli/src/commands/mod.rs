@@ -1,5 +1,6 @@
 //! One module per subcommand: an `Args` struct and a `run`.
 
+mod analytics;
 mod conversations;
 mod me;
 mod messages;
@@ -19,6 +20,9 @@ pub enum Command {
     /// List and send messages
     #[command(subcommand)]
     Messages(messages::Command),
+    /// Volumes, response times, read rate and engagement (staff)
+    #[command(subcommand)]
+    Analytics(analytics::Command),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -26,5 +30,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Me(args) => me::run(args, client, out).await,
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
+        Command::Analytics(c) => analytics::run(c, client, out).await,
     }
 }
