@@ -173,13 +173,15 @@ pub(crate) struct TurnHistogram {
 
 /// The growth factor of one histogram bucket.
 const BUCKET_BASE: f64 = 1.01;
+/// The last bucket: 1.01^4460 ms is beyond any `u64` of milliseconds.
+const LAST_BUCKET: u16 = 4_460;
 
 fn bucket_of(ms: u64) -> u16 {
     if ms == 0 {
         return 0;
     }
     let index = 1.0 + (ms as f64).ln() / BUCKET_BASE.ln();
-    index.floor().min(f64::from(u16::MAX)) as u16
+    index.floor().min(f64::from(LAST_BUCKET)) as u16
 }
 
 /// The middle of a bucket (geometric), in milliseconds.
@@ -195,42 +197,6 @@ impl TurnHistogram {
         self.answered += 1;
         self.sum_ms += ms;
         *self.buckets.entry(bucket_of(ms)).or_default() += 1;
-    }
-
-    pub fn merge(&mut self, other: &TurnHistogram) {
-        self.answered += other.answered;
-        self.unanswered += other.unanswered;
-        self.sum_ms += other.sum_ms;
-        for (&bucket, &n) in &other.buckets {
-            *self.buckets.entry(bucket).or_default() += n;
-        }
-    }
-
-    pub fn mean_s(&self) -> Option<f64> {
-        (self.answered > 0).then(|| self.sum_ms as f64 / self.answered as f64 / 1000.0)
-    }
-
-    /// The `p` quantile in seconds, interpolated between ranks as
-    /// [`quantile_s`] does, with each sample at its bucket's middle.
-    pub fn quantile_s(&self, p: f64) -> Option<f64> {
-        if self.answered == 0 {
-            return None;
-        }
-        let position = p * (self.answered - 1) as f64;
-        let low = self.value_at_rank(position.floor() as u64);
-        let high = self.value_at_rank(position.ceil() as u64);
-        Some((low + (high - low) * position.fract()) / 1000.0)
-    }
-
-    fn value_at_rank(&self, rank: u64) -> f64 {
-        let mut seen = 0;
-        for (&bucket, &n) in &self.buckets {
-            seen += n;
-            if rank < seen {
-                return bucket_value_ms(bucket);
-            }
-        }
-        0.0
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -263,6 +229,82 @@ impl TurnHistogram {
             h.buckets.insert(bucket, n);
         }
         Ok(h)
+    }
+}
+
+/// The sum of many hours' histograms, for a query: buckets in a dense
+/// array, so that adding a row is a pass over its bytes (no map per row).
+#[derive(Debug, Clone)]
+pub(crate) struct TurnTotals {
+    pub answered: u64,
+    pub unanswered: u64,
+    pub sum_ms: u64,
+    buckets: Vec<u64>,
+}
+
+impl Default for TurnTotals {
+    fn default() -> Self {
+        TurnTotals {
+            answered: 0,
+            unanswered: 0,
+            sum_ms: 0,
+            buckets: vec![0; usize::from(LAST_BUCKET) + 1],
+        }
+    }
+}
+
+impl TurnTotals {
+    pub fn add_answered(&mut self, ms: u64) {
+        self.answered += 1;
+        self.sum_ms += ms;
+        self.buckets[usize::from(bucket_of(ms))] += 1;
+    }
+
+    /// Adds a stored `TurnHistogram` row without decoding it into a map.
+    pub fn add_row(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        if bytes.len() < 24 || (bytes.len() - 24) % 10 != 0 {
+            return Err(StoreError::Corrupt("analytics turn histogram".into()));
+        }
+        let u64_at = |i: usize| {
+            let mut b = [0; 8];
+            b.copy_from_slice(&bytes[i..i + 8]);
+            u64::from_le_bytes(b)
+        };
+        self.answered += u64_at(0);
+        self.unanswered += u64_at(8);
+        self.sum_ms += u64_at(16);
+        for at in (24..bytes.len()).step_by(10) {
+            let bucket = u16::from_le_bytes([bytes[at], bytes[at + 1]]).min(LAST_BUCKET);
+            self.buckets[usize::from(bucket)] += u64_at(at + 2);
+        }
+        Ok(())
+    }
+
+    pub fn mean_s(&self) -> Option<f64> {
+        (self.answered > 0).then(|| self.sum_ms as f64 / self.answered as f64 / 1000.0)
+    }
+
+    /// The `p` quantile in seconds, interpolated between ranks as
+    /// [`quantile_s`] does, with each sample at its bucket's middle.
+    pub fn quantile_s(&self, p: f64) -> Option<f64> {
+        if self.answered == 0 {
+            return None;
+        }
+        let position = p * (self.answered - 1) as f64;
+        let low = self.value_at_rank(position.floor() as u64);
+        let high = self.value_at_rank(position.ceil() as u64);
+        Some((low + (high - low) * position.fract()) / 1000.0)
+    }
+
+    fn value_at_rank(&self, rank: u64) -> f64 {
+        let mut seen = 0;
+        for (bucket, &n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if rank < seen {
+                return bucket_value_ms(bucket as u16);
+            }
+        }
+        0.0
     }
 }
 
@@ -314,18 +356,19 @@ mod tests {
         let samples: Vec<u64> = (1..=5000).map(|i| i * 997).collect();
         let mut h = TurnHistogram::default();
         samples.iter().for_each(|&s| h.add_answered(s));
-        let h = TurnHistogram::decode(&h.encode()).unwrap();
+        let mut totals = TurnTotals::default();
+        totals
+            .add_row(&TurnHistogram::decode(&h.encode()).unwrap().encode())
+            .unwrap();
         for p in [0.5, 0.9] {
             let exact = quantile_s(&samples, p).unwrap();
-            let approx = h.quantile_s(p).unwrap();
+            let approx = totals.quantile_s(p).unwrap();
             assert!(
                 (approx - exact).abs() / exact < 0.005,
                 "{p}: {approx} vs {exact}"
             );
         }
-        assert_eq!(
-            h.mean_s(),
-            Some(samples.iter().sum::<u64>() as f64 / 5000.0 / 1000.0)
-        );
+        let mean = samples.iter().sum::<u64>() as f64 / 5000.0 / 1000.0;
+        assert_eq!(totals.mean_s(), Some(mean));
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use redb::ReadableTable;
 
 use super::active::{number_of, ActiveSet};
-use super::counters::{quantile_s, Facts, HourCounters, TurnHistogram};
+use super::counters::{quantile_s, Facts, HourCounters, TurnTotals};
 use super::range::Window;
 use super::record::status_index;
 use super::{AnalyticsQuery, ALL, HOUR_MS};
@@ -144,8 +144,8 @@ impl<M: Mode> Tables<M> {
     }
 
     /// The response-time turns that started in the window.
-    fn turn_histogram(&self, scope: Scope, w: &Window) -> Result<TurnHistogram, StoreError> {
-        let mut histogram = TurnHistogram::default();
+    fn turn_histogram(&self, scope: Scope, w: &Window) -> Result<TurnTotals, StoreError> {
+        let mut histogram = TurnTotals::default();
         let (first_full, end_full) = (ceil_hour(w.since), super::hour_of(w.until));
         if first_full >= end_full {
             self.turn_edge(scope, (w.since, w.until), &mut histogram)?;
@@ -158,7 +158,7 @@ impl<M: Mode> Tables<M> {
             .analytics_turn_hour
             .range((s, first_full)..(s, end_full))?
         {
-            histogram.merge(&TurnHistogram::decode(row?.1.value())?);
+            histogram.add_row(row?.1.value())?;
         }
         Ok(histogram)
     }
@@ -167,7 +167,7 @@ impl<M: Mode> Tables<M> {
         &self,
         scope: Scope,
         range: (i64, i64),
-        histogram: &mut TurnHistogram,
+        histogram: &mut TurnTotals,
     ) -> Result<(), StoreError> {
         for turn in self.turns(scope, range)? {
             match turn.seconds_ms() {
