@@ -349,6 +349,14 @@ pub fn may_send_from_template(caller: &Caller) -> Result<(), Forbidden> {
         .map_err(|_| Forbidden::on("template_id", "only staff send from templates"))
 }
 
+// ---- Analytics --------------------------------------------------------------
+
+/// `GET /analytics/*`: staff. The figures cover every customer (and the
+/// staff's own response times), so no customer or crew member may see them.
+pub fn may_see_analytics(caller: &Caller) -> Result<(), Forbidden> {
+    require_staff(caller)
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

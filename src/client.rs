@@ -487,9 +487,41 @@ impl Client {
         self.post(&format!("/api/v1/templates/{id}/render"), request)
             .await
     }
+
+    /// `GET /analytics/overview` (staff).
+    pub async fn analytics_overview(
+        &self,
+        range: &AnalyticsRange,
+    ) -> Result<AnalyticsOverview, ClientError> {
+        let path = with_query("/api/v1/analytics/overview", &range.pairs());
+        self.get(&path).await
+    }
+
+    /// `GET /analytics/customers/{id}` (staff); `explain` adds the turns.
+    pub async fn analytics_customer(
+        &self,
+        customer_id: Id,
+        range: &AnalyticsRange,
+        explain: bool,
+    ) -> Result<CustomerAnalytics, ClientError> {
+        let mut query = range.pairs();
+        if explain {
+            query.push(("explain", "true".to_owned()));
+        }
+        let path = format!("/api/v1/analytics/customers/{customer_id}");
+        self.get(&with_query(&path, &query)).await
+    }
+
+    /// `GET /analytics/agents` (staff).
+    pub async fn analytics_agents(
+        &self,
+        range: &AnalyticsRange,
+    ) -> Result<AgentsAnalytics, ClientError> {
+        let path = with_query("/api/v1/analytics/agents", &range.pairs());
+        self.get(&path).await
+    }
 }
 
-/// An enum's serde name (`"open"`, `"customer"`).
 impl Client {
     /// One page of `GET /search/messages`.
     pub async fn search_messages(
@@ -528,6 +560,7 @@ impl Client {
     }
 }
 
+/// An enum's serde name (`"open"`, `"customer"`).
 fn enum_text(value: &impl Serialize) -> String {
     serde_json::to_value(value)
         .ok()

@@ -243,6 +243,9 @@ const MATRIX: &[Row] = &[
     row(DELETE, "/api/v1/templates/{id}", Template, "", [204, 204, 403, 403, 403, 403, 401, 401]),
     row(POST, "/api/v1/templates/{id}/render", Template, r#"{"customer_id":"{customer}"}"#,
         [200, 200, 403, 403, 403, 403, 401, 401]),
+    row(GET, "/api/v1/analytics/overview", Nothing, "", [200, 200, 403, 403, 403, 403, 401, 401]),
+    row(GET, "/api/v1/analytics/customers/{id}", Owner, "", [200, 200, 403, 403, 403, 403, 401, 401]),
+    row(GET, "/api/v1/analytics/agents", Nothing, "", [200, 200, 403, 403, 403, 403, 401, 401]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {

@@ -15,7 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    conversations, files, health, messages, presence, projects, search, templates, users, ws, Ctx,
+    analytics, conversations, files, health, messages, presence, projects, search, templates,
+    users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -64,6 +65,9 @@ pub enum Route {
     PutTemplate,
     DeleteTemplate,
     RenderTemplate,
+    AnalyticsOverview,
+    AnalyticsCustomer,
+    AnalyticsAgents,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -174,6 +178,21 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         Method::POST,
         "/api/v1/templates/{id}/render",
         Route::RenderTemplate,
+    ),
+    (
+        Method::GET,
+        "/api/v1/analytics/overview",
+        Route::AnalyticsOverview,
+    ),
+    (
+        Method::GET,
+        "/api/v1/analytics/customers/{id}",
+        Route::AnalyticsCustomer,
+    ),
+    (
+        Method::GET,
+        "/api/v1/analytics/agents",
+        Route::AnalyticsAgents,
     ),
 ];
 
@@ -322,6 +341,9 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::PutTemplate => templates::put(ctx, req).await,
         Route::DeleteTemplate => templates::delete(ctx).await,
         Route::RenderTemplate => templates::render(ctx, req).await,
+        Route::AnalyticsOverview => analytics::overview(ctx, req).await,
+        Route::AnalyticsCustomer => analytics::customer(ctx, req).await,
+        Route::AnalyticsAgents => analytics::agents(ctx, req).await,
     }
 }
 

@@ -324,3 +324,14 @@ fn sending_from_a_template_is_refused_to_customers_and_crew_on_template_id() {
         }
     }
 }
+
+#[test]
+fn only_staff_see_analytics() {
+    for role in ROLES {
+        assert_eq!(
+            may_see_analytics(&caller(role)).is_ok(),
+            role.is_staff(),
+            "{role:?}"
+        );
+    }
+}

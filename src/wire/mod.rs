@@ -10,6 +10,7 @@
 //! declared on the field (`#[schemars(length(..))]`, `range(..)`) from the
 //! constants here, so that the document states them too.
 
+mod analytics;
 mod common;
 mod conversations;
 mod events;
@@ -22,6 +23,7 @@ mod search;
 mod templates;
 mod users;
 
+pub use analytics::*;
 pub use common::*;
 pub use conversations::*;
 pub use events::*;

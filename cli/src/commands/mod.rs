@@ -1,5 +1,6 @@
 //! One module per subcommand: an `Args` struct and a `run`.
 
+mod analytics;
 mod conversations;
 mod me;
 mod messages;
@@ -26,6 +27,9 @@ pub enum Command {
     /// List, show, create, edit, delete and render message templates (staff)
     #[command(subcommand)]
     Templates(templates::Command),
+    /// Volumes, response times, read rate and engagement (staff)
+    #[command(subcommand)]
+    Analytics(analytics::Command),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -35,5 +39,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Messages(c) => messages::run(c, client, out).await,
         Command::Search(args) => search::run(args, client, out).await,
         Command::Templates(c) => templates::run(c, client, out).await,
+        Command::Analytics(c) => analytics::run(c, client, out).await,
     }
 }

@@ -232,5 +232,41 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         PutTemplate => Op { request: body::<TemplateUpdate>(c), ..op("Change a template: the fields given replace the template's, absent ones stay; channel null: any channel, subject null: none. Checked as on create (409, 422)", "staff", ok::<Template>(c)) },
         DeleteTemplate => op("Delete a template; messages sent from it keep its template_id, and it can no longer be sent (422 on template_id) or rendered (404)", "staff", (204, None)),
         RenderTemplate => Op { request: body::<wire::RenderTemplate>(c), ..op("Render a template for a conversation (its customer and project) or a customer; a placeholder without a value is 422 on variables naming every one", "staff", ok::<RenderedTemplate>(c)) },
+        AnalyticsOverview => Op { query: analytics_range(), ..op("Messages by channel, direction and day, read and attachment rates, response times, conversations by status and active customers, over customer conversations (staff-only notes and crew channels never count)", "staff", ok::<wire::AnalyticsOverview>(c)) },
+        AnalyticsCustomer => Op { query: analytics_customer_query(), ..op("The overview's figures for one customer, with first and last contact and engagement score; ?explain=true lists the response-time turns", "staff", ok::<wire::CustomerAnalytics>(c)) },
+        AnalyticsAgents => Op { query: analytics_range(), ..op("Per staff member: replies sent, open conversations assigned now, and response times of the turns their replies ended", "staff", ok::<wire::AgentsAnalytics>(c)) },
     }
+}
+
+/// `?since=&until=&tz=` of the analytics routes (`AnalyticsQuery::parse`).
+fn analytics_range() -> Vec<Param> {
+    let time = json!({"type": "string", "description": "RFC 3339 time, or YYYY-MM-DD (the start of that day in tz)"});
+    vec![
+        Param {
+            name: "since",
+            description:
+                "start of the range, inclusive (default: the first message, i.e. all time)",
+            schema: time.clone(),
+        },
+        Param {
+            name: "until",
+            description: "end of the range, exclusive (default: now); not before since",
+            schema: time,
+        },
+        Param {
+            name: "tz",
+            description: "IANA time zone of the daily series' calendar days (default UTC)",
+            schema: json!({"type": "string", "examples": ["Europe/London"]}),
+        },
+    ]
+}
+
+fn analytics_customer_query() -> Vec<Param> {
+    let mut params = analytics_range();
+    params.push(Param {
+        name: "explain",
+        description: "true: also list the response-time turns behind the figures",
+        schema: json!({"type": "boolean"}),
+    });
+    params
 }

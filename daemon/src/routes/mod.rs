@@ -1,6 +1,7 @@
 //! One module per resource. Shared here: the creating `POST` (with
 //! idempotency keys, see [`idempotency`]), the updating write and the read.
 
+pub mod analytics;
 pub mod conversations;
 mod ctx;
 pub mod files;

@@ -268,6 +268,8 @@ impl Tx<'_> {
         &mut self,
         record: &ConversationRecord,
     ) -> Result<(), StoreError> {
+        let old = self.find_conversation(record.id)?;
+        self.analytics_conversation(old.as_ref(), record)?;
         let bytes = encode(record)?;
         self.insert(
             |t| &mut t.conversation,

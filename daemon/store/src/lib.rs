@@ -9,6 +9,7 @@
 //! same transaction, and committed events are published on a broadcast
 //! channel ([`Store::subscribe`]) in `seq` order.
 
+mod analytics;
 mod auth;
 mod conversations;
 mod error;
@@ -39,6 +40,7 @@ use std::sync::{Arc, Mutex};
 use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::{broadcast, mpsc};
 
+pub use analytics::AnalyticsQuery;
 pub use auth::AuthCache;
 pub use error::StoreError;
 pub use events::StoredEvent;
@@ -101,6 +103,7 @@ impl Store {
                 "indexed the store's messages for search"
             );
         }
+        analytics::rebuild_if_stale(&db)?;
         let auth = Arc::new(AuthCache::load(&db)?);
         let db = Arc::new(health::DbSlot::new(db));
         let health = Arc::new(WriteHealth::default());

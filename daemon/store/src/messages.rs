@@ -237,6 +237,7 @@ impl Tx<'_> {
             ord,
         };
         self.put_message(&message)?;
+        self.analytics_message(conversation, &message)?;
         self.index_attachments(message.id, &message.attachment_ids)?;
         self.index_message(&message)?;
         self.insert(

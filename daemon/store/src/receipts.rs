@@ -144,6 +144,9 @@ impl Tx<'_> {
         )?;
         if counts_toward_status(reader, message) && self.advance_status(message, state) {
             self.put_message(message)?;
+            if message.status == MessageStatus::Read {
+                self.analytics_read(conversation, message)?;
+            }
             let wire = self.message_to_wire(message)?;
             self.emit(
                 audience,

@@ -53,6 +53,9 @@ fn dump_view(view: &View) -> Dump {
         conversation_message, message_receipt, conversation_read_marker, event,
         user_idempotency, ws_ticket, file, blob_file, file_message, search_posting,
         search_term, search_doc, search_conversation_doc, template, template_name_template,
+        analytics_hour, analytics_message, analytics_active, analytics_customer, analytics_turn,
+        analytics_turn_hour, analytics_open_turn, analytics_status,
+        analytics_assigned_open, analytics_staff, analytics_contact,
     )
 }
 

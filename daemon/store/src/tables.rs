@@ -100,6 +100,55 @@ pub(crate) const TEMPLATE: TableDefinition<u128, &[u8]> = TableDefinition::new("
 /// ignoring case.
 pub(crate) const TEMPLATE_NAME_TEMPLATE: TableDefinition<&str, u128> =
     TableDefinition::new("template_name_template");
+// ---- Analytics: kept in step with messages, receipts and conversation
+// changes, in the same transaction (see `analytics`). Only customer
+// conversations count, and never a staff-only note. A scope is 0 for every
+// customer together, a customer's id, or a staff member's id.
+
+/// (scope, UTC hour start ms) → `HourCounters` bytes: messages by direction,
+/// channel and quarter hour, attachments, outbound in-app and read.
+pub(crate) const ANALYTICS_HOUR: TableDefinition<(u128, i64), &[u8]> =
+    TableDefinition::new("analytics_hour");
+/// (created ms, message id) → (customer id, sender id, `Facts` bits): every
+/// message counted, for the partial hours at the edges of a range.
+pub(crate) const ANALYTICS_MESSAGE: TableDefinition<(i64, u128), (u128, u128, u8)> =
+    TableDefinition::new("analytics_message");
+/// (UTC hour start ms, chunk) → bitmap of the customers (by their
+/// `analytics_customer` number: bit n of chunk c is customer c × 2048 + n)
+/// with a message in that hour. Bitmaps, so that counting the distinct
+/// customers of a range reads a row per hour, not one per customer.
+pub(crate) const ANALYTICS_ACTIVE: TableDefinition<(i64, u32), &[u8]> =
+    TableDefinition::new("analytics_active");
+/// customer id → their number for `analytics_active`, in order of first
+/// contact from 0 (the next is meta `analytics_customers`).
+pub(crate) const ANALYTICS_CUSTOMER: TableDefinition<u128, u32> =
+    TableDefinition::new("analytics_customer");
+/// (scope, inbound ms, inbound id) → (reply id, reply ms, replier id): the
+/// response-time turns, the reply `None` while unanswered. Staff scopes hold
+/// only the turns their replies ended.
+pub(crate) const ANALYTICS_TURN: TableDefinition<(u128, i64, u128), TurnReply> =
+    TableDefinition::new("analytics_turn");
+/// (reply id, reply ms, replier id) of an analytics turn.
+pub(crate) type TurnReply = (Option<u128>, Option<i64>, Option<u128>);
+/// (scope, UTC hour start ms of the turns' inbound) → `TurnHistogram` bytes.
+pub(crate) const ANALYTICS_TURN_HOUR: TableDefinition<(u128, i64), &[u8]> =
+    TableDefinition::new("analytics_turn_hour");
+/// conversation id → (inbound ms, inbound id): the turn waiting for a reply.
+pub(crate) const ANALYTICS_OPEN_TURN: TableDefinition<u128, (i64, u128)> =
+    TableDefinition::new("analytics_open_turn");
+/// (scope, status: 0 open, 1 closed, 2 archived) → customer conversations now.
+pub(crate) const ANALYTICS_STATUS: TableDefinition<(u128, u8), u64> =
+    TableDefinition::new("analytics_status");
+/// staff id → open customer conversations assigned to them now.
+pub(crate) const ANALYTICS_ASSIGNED_OPEN: TableDefinition<u128, u64> =
+    TableDefinition::new("analytics_assigned_open");
+/// staff user id → (): the staff members the agents' figures list (a role
+/// never changes, so this is written once, with the user).
+pub(crate) const ANALYTICS_STAFF: TableDefinition<u128, ()> =
+    TableDefinition::new("analytics_staff");
+/// scope (0 or a customer) → (first message ms, last message ms).
+pub(crate) const ANALYTICS_CONTACT: TableDefinition<u128, (i64, i64)> =
+    TableDefinition::new("analytics_contact");
 
 #[cfg(test)]
 mod tests {

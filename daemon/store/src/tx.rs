@@ -65,6 +65,17 @@ pub struct Tables<M: Mode> {
     pub(super) search_conversation_doc: M::Table<(u128, u64), u16>,
     pub(super) template: M::Table<u128, Bytes>,
     pub(super) template_name_template: M::Table<&'static str, u128>,
+    pub(super) analytics_hour: M::Table<(u128, i64), Bytes>,
+    pub(super) analytics_message: M::Table<(i64, u128), (u128, u128, u8)>,
+    pub(super) analytics_active: M::Table<(i64, u32), Bytes>,
+    pub(super) analytics_customer: M::Table<u128, u32>,
+    pub(super) analytics_staff: M::Table<u128, ()>,
+    pub(super) analytics_turn: M::Table<(u128, i64, u128), TurnReply>,
+    pub(super) analytics_turn_hour: M::Table<(u128, i64), Bytes>,
+    pub(super) analytics_open_turn: M::Table<u128, (i64, u128)>,
+    pub(super) analytics_status: M::Table<(u128, u8), u64>,
+    pub(super) analytics_assigned_open: M::Table<u128, u64>,
+    pub(super) analytics_contact: M::Table<u128, (i64, i64)>,
 }
 
 macro_rules! open_all {
@@ -97,6 +108,17 @@ macro_rules! open_all {
             search_conversation_doc: $txn.open_table(SEARCH_CONVERSATION_DOC)?,
             template: $txn.open_table(TEMPLATE)?,
             template_name_template: $txn.open_table(TEMPLATE_NAME_TEMPLATE)?,
+            analytics_hour: $txn.open_table(ANALYTICS_HOUR)?,
+            analytics_message: $txn.open_table(ANALYTICS_MESSAGE)?,
+            analytics_active: $txn.open_table(ANALYTICS_ACTIVE)?,
+            analytics_customer: $txn.open_table(ANALYTICS_CUSTOMER)?,
+            analytics_staff: $txn.open_table(ANALYTICS_STAFF)?,
+            analytics_turn: $txn.open_table(ANALYTICS_TURN)?,
+            analytics_turn_hour: $txn.open_table(ANALYTICS_TURN_HOUR)?,
+            analytics_open_turn: $txn.open_table(ANALYTICS_OPEN_TURN)?,
+            analytics_status: $txn.open_table(ANALYTICS_STATUS)?,
+            analytics_assigned_open: $txn.open_table(ANALYTICS_ASSIGNED_OPEN)?,
+            analytics_contact: $txn.open_table(ANALYTICS_CONTACT)?,
         }
     };
 }

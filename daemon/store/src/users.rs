@@ -125,6 +125,7 @@ impl Tx<'_> {
             last_seen_at: None,
         };
         self.put_user(&user)?;
+        self.analytics_user(&user)?;
         Ok(user)
     }
 
