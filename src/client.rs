@@ -431,41 +431,103 @@ impl Client {
         self.get("/api/v1/presence").await
     }
 
-    /// `GET /analytics/overview` (staff).
-    pub async fn analytics_overview(
+    /// Templates, oldest first (staff).
+    pub async fn list_templates(
         &self,
-        range: &AnalyticsRange,
-    ) -> Result<AnalyticsOverview, ClientError> {
-        let path = with_query("/api/v1/analytics/overview", &range.pairs());
-        self.get(&path).await
-    }
-
-    /// `GET /analytics/customers/{id}` (staff); `explain` adds the turns.
-    pub async fn analytics_customer(
-        &self,
-        customer_id: Id,
-        range: &AnalyticsRange,
-        explain: bool,
-    ) -> Result<CustomerAnalytics, ClientError> {
-        let mut query = range.pairs();
-        if explain {
-            query.push(("explain", "true".to_owned()));
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Template>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
         }
-        let path = format!("/api/v1/analytics/customers/{customer_id}");
-        self.get(&with_query(&path, &query)).await
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_owned()));
+        }
+        self.get(&with_query("/api/v1/templates", &query)).await
     }
 
-    /// `GET /analytics/agents` (staff).
-    pub async fn analytics_agents(
+    pub async fn create_template(&self, new: &NewTemplate) -> Result<Template, ClientError> {
+        self.post("/api/v1/templates", new).await
+    }
+
+    pub async fn get_template(&self, id: Id) -> Result<Template, ClientError> {
+        self.get(&format!("/api/v1/templates/{id}")).await
+    }
+
+    /// Replaces the template's name, channel, subject and body.
+    pub async fn update_template(
         &self,
-        range: &AnalyticsRange,
-    ) -> Result<AgentsAnalytics, ClientError> {
-        let path = with_query("/api/v1/analytics/agents", &range.pairs());
-        self.get(&path).await
+        id: Id,
+        update: &TemplateUpdate,
+    ) -> Result<Template, ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/templates/{id}"),
+            Some(update),
+        )
+        .await
+    }
+
+    pub async fn delete_template(&self, id: Id) -> Result<(), ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/templates/{id}"),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// The template's subject and body, filled in for a conversation or customer.
+    pub async fn render_template(
+        &self,
+        id: Id,
+        request: &RenderTemplate,
+    ) -> Result<RenderedTemplate, ClientError> {
+        self.post(&format!("/api/v1/templates/{id}/render"), request)
+            .await
     }
 }
 
 /// An enum's serde name (`"open"`, `"customer"`).
+impl Client {
+    /// One page of `GET /search/messages`.
+    pub async fn search_messages(
+        &self,
+        query: &SearchQuery,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<SearchHit>, ClientError> {
+        let mut params = Vec::new();
+        let mut push = |name: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                params.push((name, v));
+            }
+        };
+        push("q", query.q.clone());
+        push("customer_id", query.customer_id.map(|i| i.to_string()));
+        push("project_id", query.project_id.map(|i| i.to_string()));
+        push(
+            "conversation_id",
+            query.conversation_id.map(|i| i.to_string()),
+        );
+        push("channel", query.channel.map(|c| c.as_str().to_owned()));
+        push("direction", query.direction.map(|d| enum_text(&d)));
+        push("status", query.status.map(|s| enum_text(&s)));
+        push(
+            "has_attachments",
+            query.has_attachments.map(|a| a.to_string()),
+        );
+        push("since", query.since.map(|t| t.to_string()));
+        push("until", query.until.map(|t| t.to_string()));
+        push("sort", Some(enum_text(&query.sort)));
+        push("limit", limit.map(|l| l.to_string()));
+        push("cursor", cursor.map(str::to_owned));
+        self.get(&with_query("/api/v1/search/messages", &params))
+            .await
+    }
+}
+
 fn enum_text(value: &impl Serialize) -> String {
     serde_json::to_value(value)
         .ok()
@@ -493,4 +555,40 @@ fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Analytics (staff).
+impl Client {
+    /// `GET /analytics/overview`.
+    pub async fn analytics_overview(
+        &self,
+        range: &AnalyticsRange,
+    ) -> Result<AnalyticsOverview, ClientError> {
+        let path = with_query("/api/v1/analytics/overview", &range.pairs());
+        self.get(&path).await
+    }
+
+    /// `GET /analytics/customers/{id}`; `explain` adds the turns.
+    pub async fn analytics_customer(
+        &self,
+        customer_id: Id,
+        range: &AnalyticsRange,
+        explain: bool,
+    ) -> Result<CustomerAnalytics, ClientError> {
+        let mut query = range.pairs();
+        if explain {
+            query.push(("explain", "true".to_owned()));
+        }
+        let path = format!("/api/v1/analytics/customers/{customer_id}");
+        self.get(&with_query(&path, &query)).await
+    }
+
+    /// `GET /analytics/agents`.
+    pub async fn analytics_agents(
+        &self,
+        range: &AnalyticsRange,
+    ) -> Result<AgentsAnalytics, ClientError> {
+        let path = with_query("/api/v1/analytics/agents", &range.pairs());
+        self.get(&path).await
+    }
 }

@@ -3,7 +3,8 @@
 //! Starts the release daemon on a temp data dir with the demo data, reads
 //! its idle RSS, then for 1, 16 and 64 concurrent clients sends in-app
 //! messages (each a durable 201) for a fixed time and prints messages/s and
-//! p50/p99 latency. Run: `cargo bench -p commcenterd --bench ingest`.
+//! p50/p99 latency. Run: `cargo bench -p commcenterd --bench ingest`
+//! (`BENCH_DAEMON=path/to/commcenterd` runs another build of the daemon).
 //! Everything is on 127.0.0.1; each run is bounded by `RUN_FOR`.
 
 use std::time::{Duration, Instant};

@@ -205,6 +205,36 @@ impl Query {
     }
 }
 
+impl Query {
+    /// An RFC 3339 time parameter (`since`, `until`).
+    pub fn timestamp(&self, name: &str) -> Result<Option<commcenter::Timestamp>, ApiError> {
+        self.get(name)
+            .map(|v| {
+                commcenter::Timestamp::parse(v).ok_or_else(|| {
+                    ApiError::bad_request(
+                        name,
+                        format!("`{v}` is not an RFC 3339 time such as 2026-11-26T05:15:20Z"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// A `true`/`false` parameter.
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        self.get(name)
+            .map(|v| match v {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(ApiError::bad_request(
+                    name,
+                    format!("{name} must be true or false, not `{v}`"),
+                )),
+            })
+            .transpose()
+    }
+}
+
 /// An id from a path or query parameter; a malformed one is a 400.
 pub fn parse_id(name: &str, text: &str) -> Result<Id, ApiError> {
     text.parse()

@@ -15,7 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, messages, presence, projects, users, ws, Ctx,
+    analytics, conversations, files, health, messages, presence, projects, search, templates,
+    users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -57,6 +58,13 @@ pub enum Route {
     WebSocket,
     WsTicket,
     Presence,
+    SearchMessages,
+    ListTemplates,
+    CreateTemplate,
+    GetTemplate,
+    PutTemplate,
+    DeleteTemplate,
+    RenderTemplate,
     AnalyticsOverview,
     AnalyticsCustomer,
     AnalyticsAgents,
@@ -152,6 +160,25 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/api/v1/ws", Route::WebSocket),
     (Method::POST, "/api/v1/ws/ticket", Route::WsTicket),
     (Method::GET, "/api/v1/presence", Route::Presence),
+    (
+        Method::GET,
+        "/api/v1/search/messages",
+        Route::SearchMessages,
+    ),
+    (Method::GET, "/api/v1/templates", Route::ListTemplates),
+    (Method::POST, "/api/v1/templates", Route::CreateTemplate),
+    (Method::GET, "/api/v1/templates/{id}", Route::GetTemplate),
+    (Method::PUT, "/api/v1/templates/{id}", Route::PutTemplate),
+    (
+        Method::DELETE,
+        "/api/v1/templates/{id}",
+        Route::DeleteTemplate,
+    ),
+    (
+        Method::POST,
+        "/api/v1/templates/{id}/render",
+        Route::RenderTemplate,
+    ),
     (
         Method::GET,
         "/api/v1/analytics/overview",
@@ -307,6 +334,13 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WebSocket => ws::connect(ctx, req).await,
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
+        Route::SearchMessages => search::messages(ctx, req).await,
+        Route::ListTemplates => templates::list(ctx, req).await,
+        Route::CreateTemplate => templates::create_template(ctx, req).await,
+        Route::GetTemplate => templates::get(ctx).await,
+        Route::PutTemplate => templates::put(ctx, req).await,
+        Route::DeleteTemplate => templates::delete(ctx).await,
+        Route::RenderTemplate => templates::render(ctx, req).await,
         Route::AnalyticsOverview => analytics::overview(ctx, req).await,
         Route::AnalyticsCustomer => analytics::customer(ctx, req).await,
         Route::AnalyticsAgents => analytics::agents(ctx, req).await,

@@ -307,6 +307,25 @@ fn reading_records_receipts_for_others_messages_the_reader_sees() {
 }
 
 #[test]
+fn only_staff_use_templates() {
+    for role in ROLES {
+        let c = caller(role);
+        assert_eq!(may_use_templates(&c).is_ok(), role.is_staff(), "{role:?}");
+    }
+}
+
+#[test]
+fn sending_from_a_template_is_refused_to_customers_and_crew_on_template_id() {
+    for role in ROLES {
+        let refused = may_send_from_template(&caller(role));
+        assert_eq!(refused.is_ok(), role.is_staff(), "{role:?}");
+        if let Err(refusal) = refused {
+            assert_eq!(refusal.field, Some("template_id"));
+        }
+    }
+}
+
+#[test]
 fn only_staff_see_analytics() {
     for role in ROLES {
         assert_eq!(

@@ -19,6 +19,8 @@ mod messages;
 mod projects;
 mod realtime;
 mod schema;
+mod search;
+mod templates;
 mod users;
 
 pub use analytics::*;
@@ -30,4 +32,6 @@ pub use messages::*;
 pub use projects::*;
 pub use realtime::*;
 pub use schema::ID_PATTERN;
+pub use search::*;
+pub use templates::*;
 pub use users::*;

@@ -4,6 +4,8 @@ mod analytics;
 mod conversations;
 mod me;
 mod messages;
+mod search;
+mod templates;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -20,6 +22,11 @@ pub enum Command {
     /// List and send messages
     #[command(subcommand)]
     Messages(messages::Command),
+    /// Find messages by words and filters (subject, body, attachment names)
+    Search(search::Args),
+    /// List, show, create, edit, delete and render message templates (staff)
+    #[command(subcommand)]
+    Templates(templates::Command),
     /// Volumes, response times, read rate and engagement (staff)
     #[command(subcommand)]
     Analytics(analytics::Command),
@@ -30,6 +37,8 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Me(args) => me::run(args, client, out).await,
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
+        Command::Search(args) => search::run(args, client, out).await,
+        Command::Templates(c) => templates::run(c, client, out).await,
         Command::Analytics(c) => analytics::run(c, client, out).await,
     }
 }

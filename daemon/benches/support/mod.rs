@@ -28,8 +28,12 @@ impl Daemon {
     /// Starts the daemon on 127.0.0.1 (port 0) with a fresh data dir, quiet
     /// logs, `args` and `envs` added; returns once it listens.
     pub fn start(args: &[&str], envs: &[(&str, String)]) -> Daemon {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_commcenterd"))
+        Daemon::start_on(tempfile::tempdir().expect("temp dir"), args, envs)
+    }
+
+    /// As [`Daemon::start`], on a data dir prepared beforehand.
+    pub fn start_on(dir: tempfile::TempDir, args: &[&str], envs: &[(&str, String)]) -> Daemon {
+        let mut child = Command::new(daemon_binary())
             .args(["--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"])
             .arg(dir.path())
             .args(args)
@@ -66,6 +70,12 @@ impl Daemon {
     pub fn rss_kib(&self) -> u64 {
         status_kib(self.pid(), "VmRSS:")
     }
+}
+
+/// The daemon to run: this build's, or the one `BENCH_DAEMON` names (to
+/// compare two builds with the same bench, e.g. before and after a change).
+pub fn daemon_binary() -> String {
+    std::env::var("BENCH_DAEMON").unwrap_or_else(|_| env!("CARGO_BIN_EXE_commcenterd").to_owned())
 }
 
 /// A `VmRSS:`-style line of `/proc/PID/status`, in KiB.

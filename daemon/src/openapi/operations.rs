@@ -9,7 +9,9 @@ use commcenter::wire::{
     NewProject, NewToken, NewUser, NewWsTicket, Page, Project, ProjectPatch, ReadUpTo, Receipts,
     Role, TokenInfo, User, UserPatch, ID_PATTERN,
 };
-use commcenter::Id;
+use commcenter::wire::{Direction, MessageStatus, SearchHit, SearchSort};
+use commcenter::wire::{NewTemplate, RenderedTemplate, Template, TemplateUpdate};
+use commcenter::{Id, Timestamp};
 use schemars::JsonSchema;
 use serde_json::{json, Value};
 
@@ -42,12 +44,14 @@ pub struct Param {
 /// generating requests make cursors that parse.
 #[derive(Clone, Copy)]
 enum Cursor {
-    /// The last id of the page: users and projects.
+    /// The last id of the page: users, projects and templates.
     Id,
     /// A message's place in its conversation, a `u64` (up to 19 digits all fit).
     Ordinal,
     /// `<activity ms, an i64 (up to 18 digits all fit)>.<id>`: conversations.
     ActivityAndId,
+    /// `n<doc>` (newest first) or `r<score bits>.<doc>` (by relevance): search.
+    Search,
 }
 
 impl Cursor {
@@ -56,6 +60,7 @@ impl Cursor {
             Cursor::Id => ID_PATTERN.to_owned(),
             Cursor::Ordinal => "^[0-9]{1,19}$".to_owned(),
             Cursor::ActivityAndId => format!("^-?[0-9]{{1,18}}\\.{}", &ID_PATTERN[1..]),
+            Cursor::Search => "^(n[0-9]{1,19}|r[0-9]{1,10}\\.[0-9]{1,19})$".to_owned(),
         };
         json!({"type": "string", "pattern": pattern})
     }
@@ -134,6 +139,24 @@ fn conversation_filters(c: &mut Components) -> Vec<Param> {
     params
 }
 
+fn search_filters(c: &mut Components) -> Vec<Param> {
+    let mut params = vec![
+        param::<String>(c, "q", "words, all of which must match, ignoring case and accents; the last word also as a prefix; \"quoted words\" as a phrase; at most 1,000 characters and 32 words; empty: filters alone"),
+        param::<Id>(c, "customer_id", "only this customer's messages"),
+        param::<Id>(c, "project_id", "only messages about this project"),
+        param::<Id>(c, "conversation_id", "only this conversation's messages"),
+        param::<Channel>(c, "channel", "only messages on this channel"),
+        param::<Direction>(c, "direction", "only inbound or only outbound messages"),
+        param::<MessageStatus>(c, "status", "only messages in this status"),
+        param::<bool>(c, "has_attachments", "only messages with (true) or without (false) attachments"),
+        param::<Timestamp>(c, "since", "created at or after this time (inclusive)"),
+        param::<Timestamp>(c, "until", "created before this time (exclusive)"),
+        param::<SearchSort>(c, "sort", "newest (default) or relevance (BM25)"),
+    ];
+    params.extend(paging(Cursor::Search));
+    params
+}
+
 fn websocket_query(c: &mut Components) -> Vec<Param> {
     vec![
         Param {
@@ -154,7 +177,7 @@ fn websocket_query(c: &mut Components) -> Vec<Param> {
     ]
 }
 
-/// The description of each route. (`Presence` and `WsTicket` are routes
+/// The description of each route. (`Presence`, `WsTicket` and `RenderTemplate` are routes
 /// here; their wire types are named through `wire::`.)
 pub fn operation(route: Route, c: &mut Components) -> Op {
     use Route::*;
@@ -202,6 +225,13 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         GetFileMeta => op("The file's description", "its uploader, staff, participants of a conversation with a message carrying it; 404 for anyone else", ok::<FileMeta>(c)),
         GetFileThumbnail => op("The image's thumbnail (longest side at most 320 px, JPEG or PNG); 404 for files without one (not an image, or HEIC)", "as for the file", ok::<FileMeta>(c)),
         Presence => op("Every user: whether they have a WebSocket open, and when they were last seen (now, for those online)", "staff", ok::<Vec<wire::Presence>>(c)),
+        SearchMessages => Op { query: search_filters(c), ..op("Find messages by their words (subject, body, attachment names) and filters, newest first or by relevance, each with a snippet around the match", "any token (finds only what the caller may see: staff-only notes for staff only)", ok::<Page<SearchHit>>(c)) },
+        ListTemplates => Op { query: paging(Cursor::Id), ..op("Templates, oldest first", "staff", ok::<Page<Template>>(c)) },
+        CreateTemplate => Op { request: body::<NewTemplate>(c), creates: true, ..op("Create a template. Names are unique ignoring case (409 on a duplicate); an unknown or malformed placeholder is 422 naming subject or body", "staff", created::<Template>(c)) },
+        GetTemplate => op("One template", "staff", ok::<Template>(c)),
+        PutTemplate => Op { request: body::<TemplateUpdate>(c), ..op("Change a template: the fields given replace the template's, absent ones stay; channel null: any channel, subject null: none. Checked as on create (409, 422)", "staff", ok::<Template>(c)) },
+        DeleteTemplate => op("Delete a template; messages sent from it keep its template_id, and it can no longer be sent (422 on template_id) or rendered (404)", "staff", (204, None)),
+        RenderTemplate => Op { request: body::<wire::RenderTemplate>(c), ..op("Render a template for a conversation (its customer and project) or a customer; a placeholder without a value is 422 on variables naming every one", "staff", ok::<RenderedTemplate>(c)) },
         AnalyticsOverview => Op { query: analytics_range(), ..op("Messages by channel, direction and day, read and attachment rates, response times, conversations by status and active customers, over customer conversations (staff-only notes and crew channels never count)", "staff", ok::<wire::AnalyticsOverview>(c)) },
         AnalyticsCustomer => Op { query: analytics_customer_query(), ..op("The overview's figures for one customer, with first and last contact and engagement score; ?explain=true lists the response-time turns", "staff", ok::<wire::CustomerAnalytics>(c)) },
         AnalyticsAgents => Op { query: analytics_range(), ..op("Per staff member: replies sent, open conversations assigned now, and response times of the turns their replies ended", "staff", ok::<wire::AgentsAnalytics>(c)) },

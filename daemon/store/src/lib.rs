@@ -22,9 +22,12 @@ mod projects;
 mod realtime;
 mod receipts;
 mod records;
+mod rendering;
 #[cfg(test)]
 mod rollback_tests;
+mod search;
 mod tables;
+mod templates;
 mod tx;
 mod users;
 mod view;
@@ -45,6 +48,7 @@ pub use files::{BlobRef, NewFile, StoredFile};
 pub use health::WriteHealth;
 pub use idempotency::{fingerprint, IdempotentAnswer, Replay, IDEMPOTENCY_WINDOW_MS};
 pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
+pub use search::IndexSize as SearchIndexSize;
 pub use tx::{Tx, View};
 
 /// The schema this build writes. A store with a higher version was written by
@@ -92,6 +96,13 @@ impl Store {
     pub fn open(path: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
         let db = open_database(path, options)?;
         let (epoch, last_seq) = tx::initialise(&db)?;
+        let backfilled = search::backfill(&db, last_seq)?;
+        if backfilled > 0 {
+            tracing::info!(
+                messages = backfilled,
+                "indexed the store's messages for search"
+            );
+        }
         analytics::rebuild_if_stale(&db)?;
         let auth = Arc::new(AuthCache::load(&db)?);
         let db = Arc::new(health::DbSlot::new(db));

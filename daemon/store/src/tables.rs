@@ -78,6 +78,28 @@ pub(crate) const BLOB_FILE: TableDefinition<(&str, u128), ()> = TableDefinition:
 pub(crate) const FILE_MESSAGE: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("file_message");
 
+/// The search index (see `search/`): (token, first doc of the block) →
+/// a block of postings.
+pub(crate) const SEARCH_POSTING: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("search_posting");
+/// token → how many documents hold it (BM25's document frequency; also
+/// which completions a prefix has).
+pub(crate) const SEARCH_TERM: TableDefinition<&str, u64> = TableDefinition::new("search_term");
+/// doc number → `DocRecord` (message, conversation, customer, project and
+/// the posting traits): what a search reads to confirm a candidate.
+pub(crate) const SEARCH_DOC: TableDefinition<u64, &[u8]> = TableDefinition::new("search_doc");
+/// (conversation id, doc number) → the posting traits (`flags | norm << 8`):
+/// a conversation's documents, which drive a search confined to a few
+/// conversations (a customer's own, a crew member's projects').
+pub(crate) const SEARCH_CONVERSATION_DOC: TableDefinition<(u128, u64), u16> =
+    TableDefinition::new("search_conversation_doc");
+
+/// template id → `Template` JSON.
+pub(crate) const TEMPLATE: TableDefinition<u128, &[u8]> = TableDefinition::new("template");
+/// A template's name folded to lower case → template id: names are unique
+/// ignoring case.
+pub(crate) const TEMPLATE_NAME_TEMPLATE: TableDefinition<&str, u128> =
+    TableDefinition::new("template_name_template");
 // ---- Analytics: kept in step with messages, receipts and conversation
 // changes, in the same transaction (see `analytics`). Only customer
 // conversations count, and never a staff-only note. A scope is 0 for every

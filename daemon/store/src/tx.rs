@@ -59,6 +59,12 @@ pub struct Tables<M: Mode> {
     pub(super) file: M::Table<u128, Bytes>,
     pub(super) blob_file: M::Table<(&'static str, u128), ()>,
     pub(super) file_message: M::Table<(u128, u128), ()>,
+    pub(super) search_posting: M::Table<(&'static str, u64), Bytes>,
+    pub(super) search_term: M::Table<&'static str, u64>,
+    pub(super) search_doc: M::Table<u64, Bytes>,
+    pub(super) search_conversation_doc: M::Table<(u128, u64), u16>,
+    pub(super) template: M::Table<u128, Bytes>,
+    pub(super) template_name_template: M::Table<&'static str, u128>,
     pub(super) analytics_hour: M::Table<(u128, i64), Bytes>,
     pub(super) analytics_message: M::Table<(i64, u128), (u128, u128, u8)>,
     pub(super) analytics_active: M::Table<(i64, u32), Bytes>,
@@ -96,6 +102,12 @@ macro_rules! open_all {
             file: $txn.open_table(FILE)?,
             blob_file: $txn.open_table(BLOB_FILE)?,
             file_message: $txn.open_table(FILE_MESSAGE)?,
+            search_posting: $txn.open_table(SEARCH_POSTING)?,
+            search_term: $txn.open_table(SEARCH_TERM)?,
+            search_doc: $txn.open_table(SEARCH_DOC)?,
+            search_conversation_doc: $txn.open_table(SEARCH_CONVERSATION_DOC)?,
+            template: $txn.open_table(TEMPLATE)?,
+            template_name_template: $txn.open_table(TEMPLATE_NAME_TEMPLATE)?,
             analytics_hour: $txn.open_table(ANALYTICS_HOUR)?,
             analytics_message: $txn.open_table(ANALYTICS_MESSAGE)?,
             analytics_active: $txn.open_table(ANALYTICS_ACTIVE)?,
@@ -168,6 +180,8 @@ pub struct Tx<'t> {
     /// The last id handed out; ids only grow, even within one millisecond
     /// (only the writer makes ids, so this is the whole order).
     pub(super) last_id: Cell<u128>,
+    /// Search postings waiting for [`Tx::finish`].
+    pub(super) search: super::search::Pending,
 }
 
 impl<'t> Tx<'t> {
@@ -180,6 +194,7 @@ impl<'t> Tx<'t> {
             auth_changes: Vec::new(),
             wrote: false,
             last_id: Cell::new(0),
+            search: Default::default(),
         })
     }
 
@@ -243,6 +258,7 @@ impl Tx<'_> {
     /// Records the batch's last `seq` in meta, once per transaction, so that
     /// numbering continues after a restart even if the log is pruned empty.
     pub(super) fn finish(&mut self) -> Result<(), StoreError> {
+        self.flush_search()?;
         if !self.events.is_empty() {
             let last_seq = self.last_seq.to_be_bytes();
             self.insert(|t| &mut t.meta, "last_seq", last_seq.as_slice())?;

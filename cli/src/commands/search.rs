@@ -1,0 +1,102 @@
+//! `commcenter search`: find messages by words and filters.
+
+use clap::Args as ClapArgs;
+use commcenter::client::Client;
+use commcenter::wire::{Channel, Direction, MessageStatus, SearchHit, SearchQuery, SearchSort};
+use commcenter::{Id, Timestamp};
+
+use crate::output::Output;
+
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Words (all must match; the last also as a prefix; "quoted words" as a phrase)
+    #[arg(default_value = "")]
+    query: Vec<String>,
+    /// Only this customer's messages
+    #[arg(long)]
+    customer: Option<Id>,
+    /// Only messages about this project
+    #[arg(long)]
+    project: Option<Id>,
+    /// Only this conversation's messages
+    #[arg(long)]
+    conversation: Option<Id>,
+    /// in_app, sms, email or phone
+    #[arg(long, value_parser = enum_arg::<Channel>)]
+    channel: Option<Channel>,
+    /// inbound or outbound
+    #[arg(long, value_parser = enum_arg::<Direction>)]
+    direction: Option<Direction>,
+    /// queued, sent, delivered, read or failed
+    #[arg(long, value_parser = enum_arg::<MessageStatus>)]
+    status: Option<MessageStatus>,
+    /// Only messages with attachments (or, with --attachments=false, without)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    attachments: Option<bool>,
+    /// Created at or after this RFC 3339 time
+    #[arg(long, value_parser = time_arg)]
+    since: Option<Timestamp>,
+    /// Created before this RFC 3339 time
+    #[arg(long, value_parser = time_arg)]
+    until: Option<Timestamp>,
+    /// Best match first instead of newest first
+    #[arg(long)]
+    relevance: bool,
+    /// Hits per page
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Follow the cursors to the last hit
+    #[arg(long)]
+    all: bool,
+}
+
+fn enum_arg<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("`{text}` is not a valid value"))
+}
+
+fn time_arg(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).ok_or_else(|| format!("`{text}` is not an RFC 3339 time"))
+}
+
+fn line(hit: &SearchHit) -> String {
+    let m = &hit.message;
+    format!(
+        "{}  {}  {:<6} {}",
+        m.created_at,
+        m.conversation_id,
+        m.channel.as_str(),
+        hit.snippet
+    )
+}
+
+pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()> {
+    let query = SearchQuery {
+        q: Some(args.query.join(" ")).filter(|q| !q.trim().is_empty()),
+        customer_id: args.customer,
+        project_id: args.project,
+        conversation_id: args.conversation,
+        channel: args.channel,
+        direction: args.direction,
+        status: args.status,
+        has_attachments: args.attachments,
+        since: args.since,
+        until: args.until,
+        sort: if args.relevance {
+            SearchSort::Relevance
+        } else {
+            SearchSort::Newest
+        },
+    };
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = client
+            .search_messages(&query, Some(args.limit), cursor.as_deref())
+            .await?;
+        out.many(&page.items, line)?;
+        match page.next_cursor {
+            Some(next) if args.all => cursor = Some(next),
+            _ => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Writing the index, in the transaction that writes the message.
+//!
+//! A message gets a doc number and a row in `search_doc` at once; its
+//! postings wait in [`Pending`] until the transaction finishes, so that a
+//! batch of a thousand messages rewrites each token's last block once, not
+//! a thousand times. Pending postings belong to the transaction: if it rolls
+//! back, they go with it.
+
+use std::collections::BTreeMap;
+
+use redb::ReadableTable;
+
+use super::postings::{self, decode_block, encode_block, DocTraits, Posting, BLOCK_POSTINGS};
+use super::tokenize::tokenize;
+use super::{DocRecord, SEARCH_DOCS, SEARCH_TOKENS};
+use crate::records::MessageRecord;
+use crate::tx::Tx;
+use crate::{meta_u64, StoreError};
+
+/// Postings of this transaction, by token, not yet in their blocks.
+#[derive(Default)]
+pub struct Pending {
+    postings: BTreeMap<String, Vec<Posting>>,
+    docs: u64,
+    tokens: u64,
+}
+
+impl Tx<'_> {
+    /// Indexes a new message: its subject, body and attachment names.
+    pub(crate) fn index_message(&mut self, message: &MessageRecord) -> Result<(), StoreError> {
+        let mut names = Vec::new();
+        for id in &message.attachment_ids {
+            if let Some(file) = self.find_file(*id)? {
+                names.push(file.file.name);
+            }
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut length = 0;
+        for text in [message.subject.as_deref().unwrap_or("")]
+            .into_iter()
+            .chain(std::iter::once(message.body.as_str()))
+            .chain(names.iter().map(String::as_str))
+        {
+            tokenize(text, |token, _| {
+                length += 1;
+                *counts.entry(token.to_owned()).or_default() += 1;
+            });
+        }
+        let traits = DocTraits {
+            channel: message.channel,
+            direction: message.direction,
+            private: message.private,
+            has_attachments: !message.attachment_ids.is_empty(),
+            length,
+        };
+        let doc = self.new_doc(message, &traits)?;
+        for (token, tf) in counts {
+            let posting = Posting::new(doc, &traits, tf);
+            self.search.postings.entry(token).or_default().push(posting);
+        }
+        self.search.docs += 1;
+        self.search.tokens += length as u64;
+        Ok(())
+    }
+
+    /// Takes the first free doc number in the message's millisecond (the
+    /// next millisecond's if all 4,096 are taken) and writes its record.
+    fn new_doc(&mut self, message: &MessageRecord, traits: &DocTraits) -> Result<u64, StoreError> {
+        let mut doc = postings::doc_number(message.created_at.millis(), 0);
+        while self.search_doc.get(doc)?.is_some() {
+            doc += 1;
+        }
+        let posting = Posting::new(doc, traits, 1);
+        let record = DocRecord::of(message, posting);
+        self.insert(|t| &mut t.search_doc, doc, record.encode().as_slice())?;
+        let key = (message.conversation_id.to_u128(), doc);
+        self.insert(
+            |t| &mut t.search_conversation_doc,
+            key,
+            posting.packed_traits(),
+        )?;
+        Ok(doc)
+    }
+
+    /// Writes the pending postings into their blocks and the totals into
+    /// meta; called once per transaction, before commit.
+    pub(crate) fn flush_search(&mut self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut self.search);
+        if pending.docs == 0 {
+            return Ok(());
+        }
+        for (token, mut postings) in pending.postings {
+            postings.sort_unstable_by_key(|p| p.doc);
+            self.add_postings(&token, &postings)?;
+        }
+        self.add_to_meta(SEARCH_DOCS, pending.docs)?;
+        self.add_to_meta(SEARCH_TOKENS, pending.tokens)
+    }
+
+    fn add_to_meta(&mut self, key: &str, add: u64) -> Result<(), StoreError> {
+        let total = meta_u64(&self.meta, key)?.unwrap_or(0) + add;
+        self.insert(|t| &mut t.meta, key, total.to_be_bytes().as_slice())
+    }
+
+    /// Adds `new` (sorted by doc, as doc numbers are handed out in order
+    /// within a transaction) to `token`'s list and its document frequency.
+    fn add_postings(&mut self, token: &str, new: &[Posting]) -> Result<(), StoreError> {
+        let df = self.search_term.get(token)?.map_or(0, |v| v.value());
+        self.insert(|t| &mut t.search_term, token, df + new.len() as u64)?;
+        let last = self
+            .search_posting
+            .range((token, 0)..=(token, u64::MAX))?
+            .next_back()
+            .transpose()?
+            .map(|(k, v)| (k.value().1, v.value().to_vec()));
+        let Some((first, bytes)) = last else {
+            return self.write_blocks(token, new);
+        };
+        let mut block = decode(first, &bytes)?;
+        if block.last().is_none_or(|p| p.doc < new[0].doc) {
+            // The usual case: newer than everything in the list.
+            block.extend_from_slice(new);
+            return self.write_blocks(token, &block);
+        }
+        for posting in new {
+            self.insert_posting(token, *posting)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `postings` (sorted) as blocks of at most [`BLOCK_POSTINGS`],
+    /// each under its first doc.
+    fn write_blocks(&mut self, token: &str, postings: &[Posting]) -> Result<(), StoreError> {
+        for chunk in postings.chunks(BLOCK_POSTINGS) {
+            let first = chunk[0].doc;
+            let bytes = encode_block(first, chunk);
+            self.insert(|t| &mut t.search_posting, (token, first), bytes.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Puts one posting older than the list's newest in its place (a message
+    /// imported with a past time).
+    fn insert_posting(&mut self, token: &str, posting: Posting) -> Result<(), StoreError> {
+        let holder = self
+            .search_posting
+            .range((token, 0)..=(token, posting.doc))?
+            .next_back()
+            .or_else(|| {
+                self.search_posting
+                    .range((token, posting.doc)..=(token, u64::MAX))
+                    .ok()?
+                    .next()
+            })
+            .transpose()?
+            .map(|(k, v)| (k.value().1, v.value().to_vec()));
+        let mut block = match holder {
+            Some((first, bytes)) => {
+                self.remove(|t| &mut t.search_posting, (token, first))?;
+                decode(first, &bytes)?
+            }
+            None => Vec::new(),
+        };
+        if let Err(at) = block.binary_search_by_key(&posting.doc, |p| p.doc) {
+            block.insert(at, posting);
+        }
+        self.write_blocks(token, &block)
+    }
+}
+
+pub(super) fn decode(first: u64, bytes: &[u8]) -> Result<Vec<Posting>, StoreError> {
+    let mut block = Vec::new();
+    decode_block(first, bytes, &mut block)
+        .ok_or_else(|| StoreError::Corrupt("a search posting block is damaged".into()))?;
+    Ok(block)
+}
