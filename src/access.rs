@@ -333,6 +333,13 @@ pub fn receipts_on_read(caller: &Caller, sender: Id, private: bool) -> bool {
     may_see_message(caller, private, true) && may_acknowledge(caller, sender).is_ok()
 }
 
+// ---- Outbox -----------------------------------------------------------------
+
+/// `POST /messages/{id}/retry` (queue a failed `sms` or `email` again): staff.
+pub fn may_retry_delivery(caller: &Caller) -> Result<(), Forbidden> {
+    require_staff(caller)
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

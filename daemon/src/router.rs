@@ -14,7 +14,9 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
-use crate::routes::{conversations, files, health, messages, presence, projects, users, ws, Ctx};
+use crate::routes::{
+    conversations, files, health, messages, outbox, presence, projects, users, ws, Ctx,
+};
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,7 @@ pub enum Route {
     WebSocket,
     WsTicket,
     Presence,
+    RetryMessage,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -147,6 +150,11 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/api/v1/ws", Route::WebSocket),
     (Method::POST, "/api/v1/ws/ticket", Route::WsTicket),
     (Method::GET, "/api/v1/presence", Route::Presence),
+    (
+        Method::POST,
+        "/api/v1/messages/{id}/retry",
+        Route::RetryMessage,
+    ),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -287,6 +295,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WebSocket => ws::connect(ctx, req).await,
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
+        Route::RetryMessage => outbox::retry(ctx).await,
     }
 }
 

@@ -305,3 +305,14 @@ fn reading_records_receipts_for_others_messages_the_reader_sees() {
     assert!(!receipts_on_read(&customer, customer.user_id, false));
     assert!(receipts_on_read(&caller(Role::Agent), other(), true));
 }
+
+#[test]
+fn only_staff_retry_a_delivery() {
+    for role in ROLES {
+        assert_eq!(
+            may_retry_delivery(&caller(role)).is_ok(),
+            role.is_staff(),
+            "{role:?}"
+        );
+    }
+}

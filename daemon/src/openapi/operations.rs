@@ -202,5 +202,6 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         GetFileMeta => op("The file's description", "its uploader, staff, participants of a conversation with a message carrying it; 404 for anyone else", ok::<FileMeta>(c)),
         GetFileThumbnail => op("The image's thumbnail (longest side at most 320 px, JPEG or PNG); 404 for files without one (not an image, or HEIC)", "as for the file", ok::<FileMeta>(c)),
         Presence => op("Every user: whether they have a WebSocket open, and when they were last seen (now, for those online)", "staff", ok::<Vec<wire::Presence>>(c)),
+        RetryMessage => op("Queue a failed sms or email message again (status queued, a fresh retry budget; attempts keep counting); 409 unless the message is failed", "staff", ok::<Message>(c)),
     }
 }

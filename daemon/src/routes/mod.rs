@@ -7,6 +7,7 @@ pub mod files;
 pub mod health;
 pub mod idempotency;
 pub mod messages;
+pub mod outbox;
 pub mod presence;
 pub mod projects;
 pub mod users;

@@ -16,7 +16,9 @@ mod events;
 mod files;
 mod health;
 mod idempotency;
+mod inbound;
 mod messages;
+mod outbox;
 mod projects;
 mod realtime;
 mod receipts;
@@ -42,7 +44,9 @@ pub use events::StoredEvent;
 pub use files::{BlobRef, NewFile, StoredFile};
 pub use health::WriteHealth;
 pub use idempotency::{fingerprint, IdempotentAnswer, Replay, IDEMPOTENCY_WINDOW_MS};
+pub use inbound::InboundMessage;
 pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
+pub use outbox::{DeliveryOutcome, OutboxAttachment, OutboxJob};
 pub use tx::{Tx, View};
 
 /// The schema this build writes. A store with a higher version was written by

@@ -52,6 +52,7 @@ fn dump_view(view: &View) -> Dump {
         crew_project, conversation, activity_conversation, customer_conversation, message,
         conversation_message, message_receipt, conversation_read_marker, event,
         user_idempotency, ws_ticket, file, blob_file, file_message,
+        outbox, provider_message,
     )
 }
 

@@ -78,6 +78,15 @@ pub(crate) const BLOB_FILE: TableDefinition<(&str, u128), ()> = TableDefinition:
 pub(crate) const FILE_MESSAGE: TableDefinition<(u128, u128), ()> =
     TableDefinition::new("file_message");
 
+/// message id → `OutboxEntry` JSON: an `sms` or `email` message waiting to
+/// be delivered, written with the message and removed once it is `sent` or
+/// `failed`. Ids are time-ordered, so the table is the queue in send order.
+pub(crate) const OUTBOX: TableDefinition<u128, &[u8]> = TableDefinition::new("outbox");
+/// `"sms:{MessageSid}"` or `"email:{Message-ID}"` → message id: inbound
+/// messages by the provider's id, so that a webhook's retry stores nothing new.
+pub(crate) const PROVIDER_MESSAGE: TableDefinition<&str, u128> =
+    TableDefinition::new("provider_message");
+
 #[cfg(test)]
 mod tests {
     use redb::{Database, ReadableDatabase, TableDefinition};

@@ -59,6 +59,8 @@ pub struct Tables<M: Mode> {
     pub(super) file: M::Table<u128, Bytes>,
     pub(super) blob_file: M::Table<(&'static str, u128), ()>,
     pub(super) file_message: M::Table<(u128, u128), ()>,
+    pub(super) outbox: M::Table<u128, Bytes>,
+    pub(super) provider_message: M::Table<&'static str, u128>,
 }
 
 macro_rules! open_all {
@@ -85,6 +87,8 @@ macro_rules! open_all {
             file: $txn.open_table(FILE)?,
             blob_file: $txn.open_table(BLOB_FILE)?,
             file_message: $txn.open_table(FILE_MESSAGE)?,
+            outbox: $txn.open_table(OUTBOX)?,
+            provider_message: $txn.open_table(PROVIDER_MESSAGE)?,
         }
     };
 }

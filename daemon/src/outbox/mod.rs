@@ -1,0 +1,294 @@
+//! The outbox's delivery worker: takes queued `sms` and `email` messages in
+//! order, hands each to its transport, and records `sent` or a retry or
+//! `failed` (each a `message.updated` event, written by the store).
+//!
+//! The queue is the store's `outbox` table, so it survives restarts: what
+//! was queued or in flight when the daemon stopped is delivered after it
+//! starts again. The worker is one task that scans the queue when woken (a
+//! message queued, a delivery finished) or when the next backoff is due, and
+//! runs up to `outbox_concurrency` deliveries at once; the `delivering` set
+//! keeps a message from being taken twice while its attempt runs. Blocking
+//! work (store transactions, the log file) runs on blocking threads.
+
+mod log;
+mod policy;
+mod sms;
+mod smtp;
+mod transport;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use commcenter::wire::Channel;
+use commcenter::{Id, Timestamp};
+use commcenter_store::{DeliveryOutcome, OutboxJob, Store};
+use tokio::sync::{watch, Notify, Semaphore};
+
+pub use log::{LogTransport, OUTBOX_LOG_FILE};
+pub use sms::SmsTransport;
+pub use smtp::SmtpTransport;
+pub use transport::{Outgoing, SendError};
+
+use crate::files::Files;
+use crate::settings::Settings;
+
+/// How many queued messages one scan reads.
+const SCAN_BATCH: usize = 1024;
+/// The longest the worker sleeps without a wake-up (a safety net: every
+/// queueing wakes it through the event stream).
+const IDLE_RESCAN: Duration = Duration::from_secs(5);
+
+/// Where emails go.
+#[derive(Clone)]
+pub enum EmailTransport {
+    Log(LogTransport),
+    Smtp(SmtpTransport),
+}
+
+/// Where texts go.
+#[derive(Clone)]
+pub enum SmsRoute {
+    Log(LogTransport),
+    Http(SmsTransport),
+}
+
+/// The transports in force; cheap to clone.
+#[derive(Clone)]
+pub struct Transports {
+    pub email: EmailTransport,
+    pub sms: SmsRoute,
+}
+
+impl Transports {
+    /// From the settings: SMTP and the SMS provider where configured, the
+    /// `log` transport otherwise.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Transports> {
+        let o = &settings.outbox;
+        let log = LogTransport::new(settings.data_dir.join(OUTBOX_LOG_FILE));
+        let email = match &o.smtp_url {
+            Some(url) => {
+                EmailTransport::Smtp(SmtpTransport::new(url, &o.email_from, o.outbox_timeout)?)
+            }
+            None => EmailTransport::Log(log.clone()),
+        };
+        let sms = match &o.sms_url {
+            Some(url) => SmsRoute::Http(SmsTransport::new(
+                url,
+                o.sms_account_sid.as_deref(),
+                o.sms_auth_token.as_deref(),
+                o.sms_from.as_deref(),
+                o.outbox_timeout,
+            )?),
+            None => SmsRoute::Log(log),
+        };
+        Ok(Transports { email, sms })
+    }
+
+    /// For the start line: which transport each channel uses.
+    pub fn describe(&self) -> String {
+        let email = match &self.email {
+            EmailTransport::Log(l) => format!("log ({})", l.path().display()),
+            EmailTransport::Smtp(_) => "smtp".to_owned(),
+        };
+        let sms = match &self.sms {
+            SmsRoute::Log(l) => format!("log ({})", l.path().display()),
+            SmsRoute::Http(_) => "http provider".to_owned(),
+        };
+        format!("email via {email}, sms via {sms}")
+    }
+
+    async fn send(&self, channel: Channel, message: &Outgoing) -> Result<String, SendError> {
+        match (channel, &self.email, &self.sms) {
+            (Channel::Email, EmailTransport::Smtp(smtp), _) => smtp.send(message).await,
+            (Channel::Email, EmailTransport::Log(log), _) => log.send(channel, message).await,
+            (Channel::Sms, _, SmsRoute::Http(http)) => http.send(message, &[]).await,
+            (Channel::Sms, _, SmsRoute::Log(log)) => log.send(channel, message).await,
+            (other, _, _) => Err(SendError::permanent(format!(
+                "the outbox does not send {} messages",
+                other.as_str()
+            ))),
+        }
+    }
+}
+
+/// The delivery worker; cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    files: Files,
+    transports: Transports,
+    settings: Arc<Settings>,
+    permits: Arc<Semaphore>,
+    /// Messages whose attempt is running.
+    delivering: Mutex<HashSet<Id>>,
+    wake: Notify,
+}
+
+impl Outbox {
+    pub fn new(
+        store: Store,
+        files: Files,
+        transports: Transports,
+        settings: Arc<Settings>,
+    ) -> Self {
+        let permits = Arc::new(Semaphore::new(settings.outbox.outbox_concurrency));
+        Outbox {
+            inner: Arc::new(Inner {
+                store,
+                files,
+                transports,
+                settings,
+                permits,
+                delivering: Mutex::new(HashSet::new()),
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    pub fn transports(&self) -> &Transports {
+        &self.inner.transports
+    }
+
+    /// Starts the worker; it stops when `stop` turns true, leaving attempts
+    /// in progress to finish or be retried after the next start.
+    pub fn start(&self, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+        let waker = self.clone();
+        let events = self.inner.store.subscribe();
+        tokio::spawn(waker.wake_on_queued(events, stop.clone()));
+        tokio::spawn(self.clone().run(stop))
+    }
+
+    /// Wakes the worker whenever a committed event shows a queued message.
+    async fn wake_on_queued(
+        self,
+        mut events: tokio::sync::broadcast::Receiver<Arc<commcenter_store::StoredEvent>>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        loop {
+            let event = tokio::select! {
+                _ = stop.wait_for(|s| *s) => return,
+                event = events.recv() => event,
+            };
+            match event {
+                Ok(event) if !shows_queued_message(&event) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                // A queued message, or events missed (lagged): scan.
+                _ => self.inner.wake.notify_one(),
+            }
+        }
+    }
+
+    async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            let next_due = match self.dispatch_due().await {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::warn!(%error, "outbox scan failed");
+                    Some(Timestamp::from_millis(Timestamp::now().millis() + 1000))
+                }
+            };
+            let sleep = next_due.map_or(IDLE_RESCAN, |at| {
+                Duration::from_millis((at.millis() - Timestamp::now().millis()).max(0) as u64)
+                    .min(IDLE_RESCAN)
+            });
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => return,
+                _ = self.inner.wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+
+    /// Starts an attempt for every due message not already being attempted,
+    /// oldest first; answers when the earliest one waiting is due.
+    async fn dispatch_due(&self) -> Result<Option<Timestamp>, commcenter_store::StoreError> {
+        let jobs = self.inner.store.read(|v| v.outbox(SCAN_BATCH)).await?;
+        let mut next_due: Option<Timestamp> = None;
+        for job in jobs {
+            if job.not_before > Timestamp::now() {
+                next_due = Some(next_due.map_or(job.not_before, |n| n.min(job.not_before)));
+                continue;
+            }
+            if !self.lock_delivering().insert(job.message_id) {
+                continue;
+            }
+            let permit = self
+                .inner
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            let outbox = self.clone();
+            tokio::spawn(async move {
+                outbox.attempt(job).await;
+                drop(permit);
+            });
+        }
+        Ok(next_due)
+    }
+
+    /// One delivery attempt and its record.
+    async fn attempt(&self, job: OutboxJob) {
+        let id = job.message_id;
+        let outcome = self.deliver(&job).await;
+        let recorded = self
+            .inner
+            .store
+            .write(move |tx| tx.record_delivery(id, outcome))
+            .await;
+        if let Err(error) = recorded {
+            // The entry stays queued; the next scan tries again.
+            tracing::warn!(message_id = %id, %error, "cannot record a delivery attempt");
+        }
+        self.lock_delivering().remove(&id);
+        self.inner.wake.notify_one();
+    }
+
+    async fn deliver(&self, job: &OutboxJob) -> DeliveryOutcome {
+        let settings = &self.inner.settings.outbox;
+        let sent = async {
+            let outgoing = Outgoing::load(job, &self.inner.files).await?;
+            tokio::time::timeout(
+                settings.outbox_timeout,
+                self.inner.transports.send(job.channel, &outgoing),
+            )
+            .await
+            .unwrap_or_else(|_| Err(SendError::transient("the delivery timed out")))
+        }
+        .await;
+        match sent {
+            Ok(provider_id) => DeliveryOutcome::Sent { provider_id },
+            Err(error) => {
+                tracing::info!(message_id = %job.message_id, %error, "delivery attempt failed");
+                policy::after_failure(
+                    settings,
+                    error,
+                    job.tries + 1,
+                    job.queued_at,
+                    Timestamp::now(),
+                )
+            }
+        }
+    }
+
+    fn lock_delivering(&self) -> std::sync::MutexGuard<'_, HashSet<Id>> {
+        self.inner
+            .delivering
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Whether an event may show a message waiting in the outbox (new or
+/// retried). Inside the frame's JSON, text from users has its quotes
+/// escaped, so `"status":"queued"` appears unescaped only as a message's
+/// status; a false positive would cost one scan, nothing more.
+fn shows_queued_message(event: &commcenter_store::StoredEvent) -> bool {
+    event.frame.contains(r#""status":"queued""#)
+}
