@@ -363,3 +363,49 @@ async fn each_delivery_change_is_a_message_updated_event() {
         [("queued".into(), 1, true), ("sent".into(), 2, false)]
     );
 }
+
+#[tokio::test]
+async fn messages_queued_when_the_daemon_stops_are_delivered_once_after_it_starts_again() {
+    // One delivery at a time, the first slow: when the daemon stops, one
+    // attempt is in progress and four messages wait in the queue.
+    let first = SmsProvider::start(vec![Answer::Hang(Duration::from_millis(800))]).await;
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        first.configure(s);
+        s.outbox.outbox_concurrency = 1;
+    })
+    .await;
+    let (_, conversation) = reachable_customer(&daemon, "Sam Restart").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let body = format!("queued {n}");
+        let queued = daemon
+            .admin
+            .send_message(conversation, &outgoing(Channel::Sms, &body))
+            .await
+            .unwrap();
+        ids.push(queued.id.to_string());
+    }
+    while first.received().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let dir = daemon.stop().await;
+
+    let second = SmsProvider::start(vec![]).await;
+    let daemon = TestDaemon::start_with(dir, |s| second.configure(s)).await;
+    for id in &ids {
+        let message = settled(&daemon.admin, id.parse().unwrap()).await;
+        assert_eq!(message.status, MessageStatus::Sent);
+        assert_eq!(message.attempts, 1, "{id} was attempted again");
+    }
+    // The attempt under way at the stop finished and was recorded before
+    // the store closed; the rest went out after the start, each once.
+    let mut keys: Vec<String> = first
+        .received()
+        .iter()
+        .chain(second.received().iter())
+        .map(|r| r.idempotency_key.clone().unwrap())
+        .collect();
+    assert_eq!(first.received().len(), 1);
+    keys.sort();
+    assert_eq!(keys, ids);
+}

@@ -124,8 +124,7 @@ struct Inner {
     transports: Transports,
     settings: Arc<Settings>,
     permits: Arc<Semaphore>,
-    /// Messages whose attempt is running.
-    delivering: Mutex<HashSet<Id>>,
+    delivering: Mutex<Delivering>,
     wake: Notify,
 }
 
@@ -144,7 +143,7 @@ impl Outbox {
                 transports,
                 settings,
                 permits,
-                delivering: Mutex::new(HashSet::new()),
+                delivering: Mutex::new(Delivering::default()),
                 wake: Notify::new(),
             }),
         }
@@ -185,28 +184,52 @@ impl Outbox {
 
     async fn run(self, mut stop: watch::Receiver<bool>) {
         loop {
-            let next_due = match self.dispatch_due().await {
+            let next_due = match self.dispatch_due(&mut stop).await {
                 Ok(next) => next,
                 Err(error) => {
                     tracing::warn!(%error, "outbox scan failed");
                     Some(Timestamp::from_millis(Timestamp::now().millis() + 1000))
                 }
             };
+            if *stop.borrow() {
+                break;
+            }
             let sleep = next_due.map_or(IDLE_RESCAN, |at| {
                 Duration::from_millis((at.millis() - Timestamp::now().millis()).max(0) as u64)
                     .min(IDLE_RESCAN)
             });
             tokio::select! {
-                _ = stop.wait_for(|s| *s) => return,
+                _ = stop.wait_for(|s| *s) => break,
                 _ = self.inner.wake.notified() => {}
                 _ = tokio::time::sleep(sleep) => {}
             }
         }
+        self.drain().await;
+    }
+
+    /// Waits (up to the shutdown timeout) for the attempts in progress, so
+    /// that their outcomes are recorded before the store closes; one cut
+    /// short stays queued and is delivered again after the next start.
+    async fn drain(&self) {
+        let all = u32::try_from(self.inner.settings.outbox.outbox_concurrency).unwrap_or(u32::MAX);
+        let wait = self.inner.settings.shutdown_timeout;
+        if tokio::time::timeout(wait, self.inner.permits.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown deadline passed with outbox deliveries in progress");
+        }
     }
 
     /// Starts an attempt for every due message not already being attempted,
-    /// oldest first; answers when the earliest one waiting is due.
-    async fn dispatch_due(&self) -> Result<Option<Timestamp>, commcenter_store::StoreError> {
+    /// oldest first, until `stop`; answers when the earliest one waiting is due.
+    async fn dispatch_due(
+        &self,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<Option<Timestamp>, commcenter_store::StoreError> {
+        // Before the read: an attempt that finishes after this point may be
+        // stale in what the read returns (see `Delivering`).
+        self.lock_delivering().finished.clear();
         let jobs = self.inner.store.read(|v| v.outbox(SCAN_BATCH)).await?;
         let mut next_due: Option<Timestamp> = None;
         for job in jobs {
@@ -214,16 +237,16 @@ impl Outbox {
                 next_due = Some(next_due.map_or(job.not_before, |n| n.min(job.not_before)));
                 continue;
             }
-            if !self.lock_delivering().insert(job.message_id) {
+            if self.lock_delivering().busy_or_stale(job.message_id) {
                 continue;
             }
-            let permit = self
-                .inner
-                .permits
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
+            let permit = tokio::select! {
+                _ = stop.wait_for(|s| *s) => return Ok(None),
+                permit = self.inner.permits.clone().acquire_owned() => {
+                    permit.expect("the semaphore is never closed")
+                }
+            };
+            self.lock_delivering().running.insert(job.message_id);
             let outbox = self.clone();
             tokio::spawn(async move {
                 outbox.attempt(job).await;
@@ -246,7 +269,7 @@ impl Outbox {
             // The entry stays queued; the next scan tries again.
             tracing::warn!(message_id = %id, %error, "cannot record a delivery attempt");
         }
-        self.lock_delivering().remove(&id);
+        self.lock_delivering().finish(id);
         self.inner.wake.notify_one();
     }
 
@@ -277,11 +300,35 @@ impl Outbox {
         }
     }
 
-    fn lock_delivering(&self) -> std::sync::MutexGuard<'_, HashSet<Id>> {
+    fn lock_delivering(&self) -> std::sync::MutexGuard<'_, Delivering> {
         self.inner
             .delivering
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The attempts the worker has under way. A scan reads the queue on a
+/// blocking thread while attempts finish, so what it read about a message
+/// whose attempt finished meanwhile may be stale (still queued though just
+/// sent): such a message is skipped until the next scan, which reads what
+/// the attempt recorded. Without this, a message could be sent twice.
+#[derive(Default)]
+struct Delivering {
+    /// Messages whose attempt is running.
+    running: HashSet<Id>,
+    /// Messages whose attempt finished since the current scan began.
+    finished: HashSet<Id>,
+}
+
+impl Delivering {
+    fn busy_or_stale(&self, id: Id) -> bool {
+        self.running.contains(&id) || self.finished.contains(&id)
+    }
+
+    fn finish(&mut self, id: Id) {
+        self.running.remove(&id);
+        self.finished.insert(id);
     }
 }
 
