@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    conversations, files, health, messages, outbox, presence, projects, users, ws, Ctx,
+    conversations, files, health, inbound, messages, outbox, presence, projects, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -58,6 +58,8 @@ pub enum Route {
     WsTicket,
     Presence,
     RetryMessage,
+    InboundSms,
+    InboundEmail,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -155,6 +157,8 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         "/api/v1/messages/{id}/retry",
         Route::RetryMessage,
     ),
+    (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
+    (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -220,11 +224,12 @@ async fn dispatch_route(
     params: Vec<String>,
     req: Request,
 ) -> Response {
-    // The WebSocket authenticates itself: browsers send a ticket, not a header.
+    // The WebSocket authenticates itself: browsers send a ticket, not a
+    // header; the inbound webhooks by their signatures.
     let open = matches!(
         route,
         Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
-    );
+    ) || matches!(route, Route::InboundSms | Route::InboundEmail);
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
         return ApiError::unauthorized().into_response();
@@ -296,6 +301,8 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
         Route::RetryMessage => outbox::retry(ctx).await,
+        Route::InboundSms => inbound::sms(ctx, req).await,
+        Route::InboundEmail => inbound::email(ctx, req).await,
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod log;
 mod policy;
+pub mod signatures;
 mod sms;
 mod smtp;
 mod transport;

@@ -6,6 +6,7 @@ mod ctx;
 pub mod files;
 pub mod health;
 pub mod idempotency;
+pub mod inbound;
 pub mod messages;
 pub mod outbox;
 pub mod presence;
