@@ -409,3 +409,40 @@ async fn messages_queued_when_the_daemon_stops_are_delivered_once_after_it_start
     keys.sort();
     assert_eq!(keys, ids);
 }
+
+#[tokio::test]
+async fn an_sms_attachment_goes_out_as_a_media_link_that_needs_no_token_and_expires() {
+    let provider = SmsProvider::start(vec![]).await;
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        provider.configure(s);
+        s.outbox.media_link_valid_for = Duration::from_secs(2);
+    })
+    .await;
+    let (_, conversation) = reachable_customer(&daemon, "Tom Media").await;
+    let photo = std::fs::read("fixtures/files/photo.png").unwrap();
+    let file = daemon
+        .admin
+        .upload_file("leak.png", "image/png", photo.clone())
+        .await
+        .unwrap();
+    let mut sms = outgoing(Channel::Sms, "the leak");
+    sms.attachments = Some(vec![file.id]);
+    let queued = daemon.admin.send_message(conversation, &sms).await.unwrap();
+    assert_eq!(
+        settled(&daemon.admin, queued.id).await.status,
+        MessageStatus::Sent
+    );
+
+    let received = provider.received();
+    let url = received[0]
+        .field("MediaUrl")
+        .expect("a MediaUrl")
+        .to_owned();
+    // The link starts with the public URL (here the default listen address).
+    let path = &url[url.find("/media/").expect("a media link")..];
+    let fetched = common::get(&daemon.anonymous(), path).await;
+    assert_eq!(fetched.status, 200);
+    assert_eq!(fetched.body.as_ref(), photo.as_slice());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(common::get(&daemon.anonymous(), path).await.status, 404);
+}

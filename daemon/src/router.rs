@@ -60,6 +60,7 @@ pub enum Route {
     RetryMessage,
     InboundSms,
     InboundEmail,
+    Media,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -159,6 +160,7 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     ),
     (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
     (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
+    (Method::GET, "/media/{id}", Route::Media),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -225,11 +227,14 @@ async fn dispatch_route(
     req: Request,
 ) -> Response {
     // The WebSocket authenticates itself: browsers send a ticket, not a
-    // header; the inbound webhooks by their signatures.
+    // header; the inbound webhooks and media links by their signatures.
     let open = matches!(
         route,
         Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
-    ) || matches!(route, Route::InboundSms | Route::InboundEmail);
+    ) || matches!(
+        route,
+        Route::InboundSms | Route::InboundEmail | Route::Media
+    );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
         return ApiError::unauthorized().into_response();
@@ -303,6 +308,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::RetryMessage => outbox::retry(ctx).await,
         Route::InboundSms => inbound::sms(ctx, req).await,
         Route::InboundEmail => inbound::email(ctx, req).await,
+        Route::Media => outbox::media(ctx, req).await,
     }
 }
 

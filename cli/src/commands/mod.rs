@@ -3,6 +3,7 @@
 mod conversations;
 mod me;
 mod messages;
+mod retry;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -19,6 +20,8 @@ pub enum Command {
     /// List and send messages
     #[command(subcommand)]
     Messages(messages::Command),
+    /// Queue a failed SMS or email message again (staff)
+    Retry(retry::Args),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -26,5 +29,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Me(args) => me::run(args, client, out).await,
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
+        Command::Retry(args) => retry::run(args, client, out).await,
     }
 }

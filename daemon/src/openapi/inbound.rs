@@ -1,5 +1,6 @@
-//! The inbound webhooks' parts of the document: no bearer token (their
-//! signature headers authenticate them) and, for SMS, a form body.
+//! The parts of the document for the inbound webhooks and media links: no
+//! bearer token (their signatures authenticate them), the SMS form body,
+//! and the media link's path segment and bytes.
 
 use serde_json::{json, Value};
 

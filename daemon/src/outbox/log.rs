@@ -41,7 +41,7 @@ struct LoggedAttachment<'a> {
     file_id: String,
     name: &'a str,
     content_type: &'a str,
-    size: usize,
+    size: u64,
 }
 
 impl LogTransport {
@@ -95,7 +95,7 @@ fn log_line(channel: Channel, m: &Outgoing) -> Result<String, SendError> {
                 file_id: a.file_id.to_string(),
                 name: &a.name,
                 content_type: &a.content_type,
-                size: a.bytes.len(),
+                size: a.size,
             })
             .collect(),
     };

@@ -11,6 +11,7 @@
 //! work (store transactions, the log file) runs on blocking threads.
 
 mod log;
+mod media;
 mod policy;
 pub mod signatures;
 mod sms;
@@ -27,6 +28,7 @@ use commcenter_store::{DeliveryOutcome, OutboxJob, Store};
 use tokio::sync::{watch, Notify, Semaphore};
 
 pub use log::{LogTransport, OUTBOX_LOG_FILE};
+pub use media::{MediaLinks, MEDIA_KEY_FILE};
 pub use sms::SmsTransport;
 pub use smtp::SmtpTransport;
 pub use transport::{Outgoing, SendError};
@@ -59,6 +61,8 @@ pub enum SmsRoute {
 pub struct Transports {
     pub email: EmailTransport,
     pub sms: SmsRoute,
+    /// Signs the links SMS attachments go out as.
+    pub media: MediaLinks,
 }
 
 impl Transports {
@@ -83,7 +87,12 @@ impl Transports {
             )?),
             None => SmsRoute::Log(log),
         };
-        Ok(Transports { email, sms })
+        let base_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", settings.listen));
+        let media = MediaLinks::open(&settings.data_dir, base_url, o.media_link_valid_for)?;
+        Ok(Transports { email, sms, media })
     }
 
     /// For the start line: which transport each channel uses.
@@ -103,7 +112,15 @@ impl Transports {
         match (channel, &self.email, &self.sms) {
             (Channel::Email, EmailTransport::Smtp(smtp), _) => smtp.send(message).await,
             (Channel::Email, EmailTransport::Log(log), _) => log.send(channel, message).await,
-            (Channel::Sms, _, SmsRoute::Http(http)) => http.send(message, &[]).await,
+            (Channel::Sms, _, SmsRoute::Http(http)) => {
+                let now = Timestamp::now();
+                let links: Vec<String> = message
+                    .attachments
+                    .iter()
+                    .map(|a| self.media.url(a.file_id, now))
+                    .collect();
+                http.send(message, &links).await
+            }
             (Channel::Sms, _, SmsRoute::Log(log)) => log.send(channel, message).await,
             (other, _, _) => Err(SendError::permanent(format!(
                 "the outbox does not send {} messages",
@@ -277,7 +294,9 @@ impl Outbox {
     async fn deliver(&self, job: &OutboxJob) -> DeliveryOutcome {
         let settings = &self.inner.settings.outbox;
         let sent = async {
-            let outgoing = Outgoing::load(job, &self.inner.files).await?;
+            // Email carries the bytes; SMS sends links to them.
+            let with_bytes = job.channel == Channel::Email;
+            let outgoing = Outgoing::load(job, &self.inner.files, with_bytes).await?;
             tokio::time::timeout(
                 settings.outbox_timeout,
                 self.inner.transports.send(job.channel, &outgoing),

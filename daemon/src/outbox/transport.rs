@@ -28,6 +28,10 @@ pub struct AttachmentBytes {
     pub file_id: Id,
     pub name: String,
     pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// The file's bytes, read only for transports that send them (email);
+    /// empty otherwise.
     pub bytes: Bytes,
 }
 
@@ -60,10 +64,15 @@ impl SendError {
 }
 
 impl Outgoing {
-    /// The job with its attachments read from file storage. A customer
+    /// The job, with its attachments' bytes read from file storage when
+    /// `with_bytes`. A customer
     /// without the phone or address (removed since queueing) or a missing
     /// blob is a permanent error: no retry brings them back.
-    pub async fn load(job: &OutboxJob, files: &Files) -> Result<Outgoing, SendError> {
+    pub async fn load(
+        job: &OutboxJob,
+        files: &Files,
+        with_bytes: bool,
+    ) -> Result<Outgoing, SendError> {
         let to = job.to.clone().ok_or_else(|| {
             SendError::permanent(format!(
                 "the customer has no {} any more",
@@ -75,11 +84,15 @@ impl Outgoing {
         })?;
         let mut attachments = Vec::with_capacity(job.attachments.len());
         for file in &job.attachments {
-            let bytes = read_blob(files, &file.sha256).await?;
+            let bytes = match with_bytes {
+                true => read_blob(files, &file.sha256).await?,
+                false => Bytes::new(),
+            };
             attachments.push(AttachmentBytes {
                 file_id: file.file_id,
                 name: file.name.clone(),
                 content_type: file.content_type.clone(),
+                size: file.size,
                 bytes,
             });
         }

@@ -103,6 +103,18 @@ pub struct OutboxSettings {
     )]
     pub outbox_timeout: Duration,
 
+    /// Days a media link (an SMS attachment's MediaUrl, GET /media/…) stays
+    /// valid
+    #[arg(
+        long = "media-link-days",
+        id = "media_link_days",
+        env = "COMMCENTER_MEDIA_LINK_DAYS",
+        value_name = "DAYS",
+        value_parser = values::days,
+        default_value = "7"
+    )]
+    pub media_link_valid_for: Duration,
+
     /// The first retry's backoff ceiling; each retry doubles it, up to
     /// `backoff_max` (full jitter: the wait is uniform below the ceiling).
     #[arg(skip = Duration::from_secs(2))]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::records::{decode, encode, MessageRecord};
 use super::{StoreError, Tx, View};
 use commcenter::access::{self, Caller};
-use commcenter::wire::{Channel, EventData, Message, MessageStatus};
+use commcenter::wire::{Channel, EventData, FileMeta, Message, MessageStatus};
 use commcenter::{Id, Timestamp};
 
 /// The queue's bookkeeping for one message.
@@ -75,6 +75,14 @@ pub enum DeliveryOutcome {
 }
 
 impl View {
+    /// A file as a media link serves it (the link's signature is the
+    /// authority, so no caller is checked).
+    pub fn media_file(&self, id: Id) -> Result<FileMeta, StoreError> {
+        self.find_file(id)?
+            .map(|f| f.to_wire())
+            .ok_or_else(|| StoreError::not_found("file", id))
+    }
+
     /// The first `limit` queued messages, oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxJob>, StoreError> {
         let mut jobs = Vec::new();
