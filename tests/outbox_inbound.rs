@@ -374,3 +374,29 @@ async fn without_a_secret_the_inbound_email_webhook_refuses_everything() {
         .unwrap_err();
     assert_eq!(status_of(refused), 403);
 }
+
+#[tokio::test]
+async fn an_inbound_email_replying_to_another_customers_message_stays_with_its_sender() {
+    let daemon = daemon().await;
+    let (other, others_conversation) = reachable_customer(&daemon, "Abe Other").await;
+    let theirs = common::send_text(&daemon.admin, others_conversation, "private to Abe").await;
+    let (sender, senders_conversation) = reachable_customer(&daemon, "Bo Sender").await;
+    let email = InboundEmail {
+        from: format!("Bo Sender <{}>", sender.user.email.clone().unwrap()),
+        to: "office@cc.example.com".into(),
+        text: Some("let me in".into()),
+        message_id: "<sneaky@mail.example>".into(),
+        in_reply_to: Some(format!("<{}@cc.example.com>", theirs.id)),
+        ..InboundEmail::default()
+    };
+    let (body, signature) = signed_email(&email, EMAIL_SECRET);
+
+    let message = daemon
+        .anonymous()
+        .inbound_email(body, &signature)
+        .await
+        .unwrap();
+    assert_eq!(message.sender_id, sender.id());
+    assert_eq!(message.conversation_id, senders_conversation);
+    assert_eq!(message_count(&other.client, others_conversation).await, 1);
+}

@@ -117,3 +117,24 @@ async fn a_transient_smtp_refusal_is_retried_and_the_email_arrives_once() {
     assert_eq!(sent.attempts, 2);
     assert_eq!(peer.wait_for(1).len(), 1);
 }
+
+#[tokio::test]
+async fn emails_in_a_row_go_over_one_reused_connection() {
+    let peer = SmtpPeer::start(0);
+    let daemon = daemon_for(&peer).await;
+    let (_, conversation) = reachable_customer(&daemon, "Sue Reuse").await;
+    for body in ["first", "second", "third"] {
+        let queued = daemon
+            .admin
+            .send_message(conversation, &outgoing(Channel::Email, body))
+            .await
+            .unwrap();
+        assert_eq!(
+            settled(&daemon.admin, queued.id).await.status,
+            MessageStatus::Sent
+        );
+    }
+
+    let ports: Vec<u16> = peer.wait_for(3).iter().map(|m| m.client_port).collect();
+    assert_eq!(ports, [ports[0]; 3]);
+}

@@ -17,6 +17,8 @@ pub struct SmtpPeer {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReceivedEmail {
+    /// The sending connection's port: the same for emails on one connection.
+    pub client_port: u16,
     pub mail_from: String,
     pub rcpt_tos: Vec<String>,
     pub subject: Option<String>,

@@ -16,6 +16,7 @@ mod policy;
 pub mod signatures;
 mod sms;
 mod smtp;
+mod smtp_conn;
 mod transport;
 
 use std::collections::HashSet;

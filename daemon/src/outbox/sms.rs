@@ -67,8 +67,9 @@ impl SmsTransport {
     /// Sends the text; answers the provider's message sid. `media_urls` are
     /// the attachments' links.
     pub async fn send(&self, m: &Outgoing, media_urls: &[String]) -> Result<String, SendError> {
+        let to = dialable(&m.to);
         let mut form = vec![
-            ("To", m.to.as_str()),
+            ("To", to.as_str()),
             ("From", self.from.as_str()),
             ("Body", m.body.as_str()),
         ];
@@ -98,6 +99,15 @@ impl SmsTransport {
     }
 }
 
+/// A stored phone number as providers take it (E.164-like): its `+` and
+/// digits, without the spaces, dots, dashes and parentheses people write.
+fn dialable(phone: &str) -> String {
+    phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect()
+}
+
 fn failure(status: StatusCode, retry_after: Option<Duration>, detail: String) -> SendError {
     let message = format!("sms provider answered {status}: {}", detail.trim());
     let transient = status == StatusCode::TOO_MANY_REQUESTS
@@ -125,6 +135,11 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_sent_as_its_plus_and_digits() {
+        assert_eq!(dialable("+44 (0)7700 900-123"), "+4407700900123");
+    }
 
     #[test]
     fn rate_limits_and_server_errors_are_transient_other_client_errors_permanent() {

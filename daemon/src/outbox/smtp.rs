@@ -1,4 +1,5 @@
-//! Email over SMTP (lettre), on a pooled connection that deliveries reuse.
+//! Email over SMTP (lettre), on connections that deliveries reuse: our own
+//! for `smtp://` (see `smtp_conn`), lettre's pool for `smtps://`.
 //!
 //! Each email has a `Message-ID` made from our message id, so a retry after
 //! a crash sends the same identity and the recipient's mail system can
@@ -7,16 +8,29 @@
 //! (`local+CONVERSATION@domain`), so a reply names the conversation it
 //! answers even without `In-Reply-To`.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::smtp_conn::{SmtpConnections, StartTls};
 use super::transport::{Outgoing, SendError};
 
 #[derive(Clone)]
 pub struct SmtpTransport {
-    mailer: AsyncSmtpTransport<Tokio1Executor>,
+    mailer: Mailer,
     from: Mailbox,
+}
+
+#[derive(Clone)]
+enum Mailer {
+    /// `smtp://`: our connections (plain or STARTTLS, `TCP_NODELAY`).
+    Direct(Arc<SmtpConnections>),
+    /// `smtps://`: lettre's pooled transport.
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 /// Why the SMTP settings cannot be used.
@@ -35,10 +49,15 @@ impl SmtpTransport {
         let from: Mailbox = from
             .parse()
             .map_err(|e| SmtpSettingsError(format!("`{from}`: {e}")))?;
-        let mailer = AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url(url))
-            .map_err(|e| SmtpSettingsError(e.to_string()))?
-            .timeout(Some(timeout))
-            .build();
+        let mailer = if url.starts_with("smtps://") {
+            let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|e| SmtpSettingsError(e.to_string()))?
+                .timeout(Some(timeout))
+                .build();
+            Mailer::Lettre(transport)
+        } else {
+            Mailer::Direct(Arc::new(direct(url, timeout)?))
+        };
         Ok(SmtpTransport { mailer, from })
     }
 
@@ -46,11 +65,17 @@ impl SmtpTransport {
     pub async fn send(&self, message: &Outgoing) -> Result<String, SendError> {
         let message_id = self.message_id(message);
         let email = self.build(message, &message_id)?;
-        self.mailer
-            .send(email)
-            .await
-            .map_err(classify)
-            .map(|_| message_id)
+        match &self.mailer {
+            Mailer::Direct(connections) => {
+                connections
+                    .send(email.envelope(), &email.formatted())
+                    .await?
+            }
+            Mailer::Lettre(transport) => {
+                transport.send(email).await.map_err(classify)?;
+            }
+        }
+        Ok(message_id)
     }
 
     /// `<{message id}@{domain of the From address}>`.
@@ -97,7 +122,7 @@ impl SmtpTransport {
 
 /// SMTP 4xx, timeouts and connection failures are transient; 5xx and
 /// refusals of the message itself are permanent.
-fn classify(error: lettre::transport::smtp::Error) -> SendError {
+pub(super) fn classify(error: lettre::transport::smtp::Error) -> SendError {
     let message = format!("smtp: {error}");
     if error.is_permanent() {
         SendError::permanent(message)
@@ -106,17 +131,43 @@ fn classify(error: lettre::transport::smtp::Error) -> SendError {
     }
 }
 
-/// Our URL forms in lettre's: `smtp://` without `tls=` means opportunistic
-/// STARTTLS, and `tls=none` means lettre's plain `smtp://`.
-fn lettre_url(url: &str) -> String {
-    if !url.starts_with("smtp://") {
-        return url.to_owned();
+/// `smtp://[user:pass@]host[:port][?tls=opportunistic|required|none]`
+/// (port 25 by default; user and password percent-decoded).
+fn direct(url: &str, timeout: Duration) -> Result<SmtpConnections, SmtpSettingsError> {
+    let bad = |why: &str| SmtpSettingsError(format!("`{url}`: {why}"));
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    if parsed.scheme() != "smtp" {
+        return Err(bad("the scheme must be smtp:// or smtps://"));
     }
-    match url.split_once('?') {
-        Some((base, "tls=none")) => base.to_owned(),
-        Some(_) => url.to_owned(),
-        None => format!("{url}?tls=opportunistic"),
-    }
+    let host = parsed.host_str().ok_or_else(|| bad("no host"))?.to_owned();
+    let starttls = match parsed.query_pairs().find(|(k, _)| k == "tls") {
+        None => StartTls::Opportunistic,
+        Some((_, v)) if v == "opportunistic" => StartTls::Opportunistic,
+        Some((_, v)) if v == "required" => StartTls::Required,
+        Some((_, v)) if v == "none" => StartTls::Never,
+        Some(_) => return Err(bad("tls= must be opportunistic, required or none")),
+    };
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map(|t| t.into_owned())
+            .map_err(|_| bad("the credentials are not UTF-8"))
+    };
+    let credentials = match parsed.password() {
+        Some(password) => Some(Credentials::new(
+            decode(parsed.username())?,
+            decode(password)?,
+        )),
+        None => None,
+    };
+    let port = parsed.port().unwrap_or(25);
+    Ok(SmtpConnections::new(
+        host,
+        port,
+        starttls,
+        credentials,
+        timeout,
+    ))
 }
 
 #[cfg(test)]
@@ -124,13 +175,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_plain_smtp_url_asks_for_starttls_when_offered() {
-        assert_eq!(
-            lettre_url("smtp://u:p@mail.example:2525"),
-            "smtp://u:p@mail.example:2525?tls=opportunistic"
-        );
-        assert_eq!(lettre_url("smtp://h:25?tls=none"), "smtp://h:25");
-        assert_eq!(lettre_url("smtp://h?tls=required"), "smtp://h?tls=required");
-        assert_eq!(lettre_url("smtps://h"), "smtps://h");
+    fn smtp_urls_name_host_port_tls_and_credentials() {
+        let timeout = Duration::from_secs(1);
+        assert!(direct("smtp://u:p%40ss@mail.example:2525", timeout).is_ok());
+        assert!(direct("smtp://mail.example?tls=none", timeout).is_ok());
+        assert!(direct("smtp://mail.example?tls=sometimes", timeout).is_err());
+        assert!(direct("http://mail.example", timeout).is_err());
     }
 }

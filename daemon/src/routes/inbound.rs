@@ -56,7 +56,7 @@ pub async fn email(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let prepared = store_attachments(&ctx, &email.attachments).await?;
     let inbound = InboundMessage {
         channel: Channel::Email,
-        from: email.from,
+        from: bare_address(&email.from).to_owned(),
         provider_id: email.message_id,
         subject: email.subject,
         body: email.text.unwrap_or_default(),
@@ -205,6 +205,14 @@ fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     std::str::from_utf8(bytes)
         .map_err(|_| ApiError::bad_request("body", "the form is not UTF-8"))?;
     Ok(form_urlencoded::parse(bytes).into_owned().collect())
+}
+
+/// `Ann Lee <ann@example.com>` → `ann@example.com`; a bare address as it is.
+fn bare_address(from: &str) -> &str {
+    match (from.rfind('<'), from.rfind('>')) {
+        (Some(open), Some(close)) if open < close => from[open + 1..close].trim(),
+        _ => from.trim(),
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> String {
