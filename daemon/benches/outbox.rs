@@ -56,7 +56,7 @@ fn main() {
         }
         if wants("smtp") {
             smtp_throughput("1").await;
-            smtp_throughput("32").await;
+            smtp_throughput("64").await;
         }
         if wants("latency") {
             queueing_latency().await;

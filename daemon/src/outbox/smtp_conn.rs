@@ -10,7 +10,9 @@
 //! option on its own sockets, but takes ours (`connect_with_transport`).
 //! `smtps://` (TLS from the first byte) still uses lettre's transport.
 //!
-//! Idle connections are kept for reuse (at most `MAX_IDLE`). A reused
+//! At most `MAX_CONNECTIONS` are open at once (servers limit connections
+//! per client; more deliveries wait for one), and idle ones are kept for
+//! reuse. A reused
 //! connection that turns out to be closed by the server is dropped and the
 //! email is sent once on a fresh one.
 
@@ -20,13 +22,13 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 
 use super::smtp::classify;
 use super::transport::SendError;
 
-/// Connections kept open between deliveries.
-const MAX_IDLE: usize = 16;
+/// Connections open at once, busy or idle.
+const MAX_CONNECTIONS: usize = 8;
 
 /// What `smtp://…?tls=` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,8 @@ pub struct SmtpConnections {
     credentials: Option<Credentials>,
     connect_timeout: Duration,
     idle: Mutex<Vec<AsyncSmtpConnection>>,
+    /// A permit per connection in use.
+    in_use: Semaphore,
 }
 
 impl SmtpConnections {
@@ -63,11 +67,13 @@ impl SmtpConnections {
             credentials,
             connect_timeout,
             idle: Mutex::new(Vec::new()),
+            in_use: Semaphore::new(MAX_CONNECTIONS),
         }
     }
 
     /// Sends `email` (its formatted bytes) to the envelope's recipients.
     pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<(), SendError> {
+        let _permit = self.in_use.acquire().await.expect("never closed");
         let reused = self.idle.lock().await.pop();
         if let Some(mut conn) = reused {
             match conn.send(envelope, email).await {
@@ -99,7 +105,7 @@ impl SmtpConnections {
 
     async fn keep_if_sound(&self, mut conn: AsyncSmtpConnection) {
         let mut idle = self.idle.lock().await;
-        if conn.has_broken() || idle.len() >= MAX_IDLE {
+        if conn.has_broken() || idle.len() >= MAX_CONNECTIONS {
             drop(idle);
             conn.abort().await;
         } else {
