@@ -213,7 +213,7 @@ async fn an_inbound_sms_from_a_staff_members_number_never_speaks_as_staff() {
 }
 
 #[tokio::test]
-async fn an_inbound_sms_records_its_media_links() {
+async fn an_inbound_sms_media_that_cannot_be_fetched_is_kept_as_its_link() {
     let daemon = daemon().await;
     let (customer, _) = reachable_customer(&daemon, "Xia Media").await;
     let phone = customer.user.phone.clone().unwrap();
@@ -399,4 +399,66 @@ async fn an_inbound_email_replying_to_another_customers_message_stays_with_its_s
     assert_eq!(message.sender_id, sender.id());
     assert_eq!(message.conversation_id, senders_conversation);
     assert_eq!(message_count(&other.client, others_conversation).await, 1);
+}
+
+/// Serves `bytes` as `image/png` at every path, on 127.0.0.1; answers its URL.
+async fn media_server(bytes: Vec<u8>) -> String {
+    use http_body_util::Full;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/media/photo", listener.local_addr().unwrap());
+    let bytes = bytes::Bytes::from(bytes);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let bytes = bytes.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |_req| {
+                    let body = Full::new(bytes.clone());
+                    async move {
+                        let response = hyper::Response::builder()
+                            .header("content-type", "image/png")
+                            .body(body)
+                            .unwrap();
+                        Ok::<_, std::convert::Infallible>(response)
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn an_inbound_sms_photo_is_stored_like_an_upload() {
+    let daemon = daemon().await;
+    let (customer, _) = reachable_customer(&daemon, "Cal Photo").await;
+    let phone = customer.user.phone.clone().unwrap();
+    let png = std::fs::read("fixtures/files/photo.png").unwrap();
+    let url = media_server(png.clone()).await;
+    let (form, signature) = signed_sms(
+        &[
+            ("From", &phone),
+            ("Body", "the boiler"),
+            ("MessageSid", "SM7"),
+            ("NumMedia", "1"),
+            ("MediaUrl0", &url),
+            ("MediaContentType0", "image/png"),
+        ],
+        SMS_TOKEN,
+    );
+
+    let message = daemon
+        .anonymous()
+        .inbound_sms(form, &signature)
+        .await
+        .unwrap();
+    assert_eq!(message.body, "the boiler");
+    let file = &message.attachments[0];
+    assert_eq!(file.content_type, "image/png");
+    assert_eq!(file.size, png.len() as u64);
+    assert!(file.thumbnail);
+    assert_eq!(file.uploaded_by, customer.id());
 }

@@ -43,6 +43,10 @@ const SCAN_BATCH: usize = 1024;
 /// queueing wakes it through the event stream).
 const IDLE_RESCAN: Duration = Duration::from_secs(5);
 
+/// The longest an inbound SMS's media fetch may take without a provider
+/// configured (with one, its client's timeout applies).
+const MEDIA_FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Where emails go.
 #[derive(Clone)]
 pub enum EmailTransport {
@@ -94,6 +98,25 @@ impl Transports {
             .unwrap_or_else(|| format!("http://{}", settings.listen));
         let media = MediaLinks::open(&settings.data_dir, base_url, o.media_link_valid_for)?;
         Ok(Transports { email, sms, media })
+    }
+
+    /// Fetches an inbound SMS's media: with the provider's credentials when
+    /// one is configured.
+    pub async fn fetch_media(
+        &self,
+        url: &str,
+        limit: u64,
+    ) -> Result<(Vec<u8>, Option<String>), String> {
+        match &self.sms {
+            SmsRoute::Http(http) => http.fetch_media(url, limit).await,
+            SmsRoute::Log(_) => {
+                let client = reqwest::Client::builder()
+                    .timeout(MEDIA_FETCH_TIMEOUT)
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                sms::fetch_limited(client.get(url), limit).await
+            }
+        }
     }
 
     /// For the start line: which transport each channel uses.

@@ -108,6 +108,51 @@ fn dialable(phone: &str) -> String {
         .collect()
 }
 
+impl SmsTransport {
+    /// Fetches an inbound message's media (`MediaUrl`) with the account's
+    /// credentials, at most `limit` bytes; answers the bytes and their
+    /// declared type.
+    pub async fn fetch_media(
+        &self,
+        url: &str,
+        limit: u64,
+    ) -> Result<(Vec<u8>, Option<String>), String> {
+        let request = self
+            .client
+            .get(url)
+            .basic_auth(&self.account_sid, Some(&self.auth_token));
+        fetch_limited(request, limit).await
+    }
+}
+
+/// A GET's body, refused past `limit` bytes (before reading, when the
+/// length is declared), and its `Content-Type`.
+pub async fn fetch_limited(
+    request: reqwest::RequestBuilder,
+    limit: u64,
+) -> Result<(Vec<u8>, Option<String>), String> {
+    let mut response = request.send().await.map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("answered {}", response.status()));
+    }
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() as u64 > limit {
+            return Err(format!("larger than {limit} bytes"));
+        }
+    }
+    Ok((bytes, content_type))
+}
+
 fn failure(status: StatusCode, retry_after: Option<Duration>, detail: String) -> SendError {
     let message = format!("sms provider answered {status}: {}", detail.trim());
     let transient = status == StatusCode::TOO_MANY_REQUESTS

@@ -36,7 +36,43 @@ pub async fn sms(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     if !signatures::twilio_valid(token, &url, &params, &signature) {
         return Err(forbidden("X-Twilio-Signature does not match this request"));
     }
-    receive(&ctx, sms_message(&params)?, Vec::new()).await
+    let (mut inbound, media) = sms_message(&params)?;
+    let prepared = fetch_media(&ctx, &media, &mut inbound.body).await;
+    inbound.files = prepared.iter().map(|p| p.file.clone()).collect();
+    receive(&ctx, inbound, prepared).await
+}
+
+/// Each media link's file through the upload pipeline. One that cannot be
+/// fetched or stored is recorded in the body as a `[media] URL` line
+/// instead (and logged): the text is never lost for its picture.
+async fn fetch_media(ctx: &Ctx, media: &[MediaLink], body: &mut String) -> Vec<Prepared> {
+    let limit = ctx.state.files.limits().max_file_size;
+    let mut prepared = Vec::with_capacity(media.len());
+    for (i, (url, declared_type)) in media.iter().enumerate() {
+        let fetched = ctx.state.outbox.transports().fetch_media(url, limit).await;
+        let stored = match fetched {
+            Ok((bytes, served_type)) => {
+                let attachment = MediaBytes {
+                    name: format!("media-{i}"),
+                    content_type: declared_type.clone().or(served_type),
+                    bytes,
+                };
+                store_bytes(ctx, attachment).await.map_err(|e| e.message)
+            }
+            Err(e) => Err(e),
+        };
+        match stored {
+            Ok(p) => prepared.push(p),
+            Err(error) => {
+                tracing::warn!(%url, %error, "inbound SMS media not stored; its link is kept in the body");
+                if !body.is_empty() {
+                    body.push('\n');
+                }
+                body.push_str(&format!("[media] {url}"));
+            }
+        }
+    }
+    prepared
 }
 
 /// # `POST /api/v1/inbound/email`
@@ -95,9 +131,9 @@ async fn receive(
     }
 }
 
-/// The form's `From`, `Body` and `MessageSid`; media links (`MediaUrl0`…)
-/// are recorded in the body, one per line.
-fn sms_message(params: &[(String, String)]) -> Result<InboundMessage, ApiError> {
+/// The form's `From`, `Body` and `MessageSid`, and its media links
+/// (`MediaUrl0`…, with `MediaContentType0`…) in order.
+fn sms_message(params: &[(String, String)]) -> Result<(InboundMessage, Vec<MediaLink>), ApiError> {
     let field = |name: &str| {
         params
             .iter()
@@ -108,27 +144,25 @@ fn sms_message(params: &[(String, String)]) -> Result<InboundMessage, ApiError> 
     let required = |name: &'static str| {
         field(name).ok_or_else(|| ApiError::bad_request(name, format!("the form has no {name}")))
     };
-    let mut body = field("Body").unwrap_or_default();
-    let mut media: Vec<(usize, &str)> = params
+    let mut numbered: Vec<(usize, String)> = params
         .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("MediaUrl")?.parse().ok()?, v.as_str())))
+        .filter_map(|(k, v)| Some((k.strip_prefix("MediaUrl")?.parse().ok()?, v.clone())))
         .collect();
-    media.sort();
-    for (_, url) in media {
-        if !body.is_empty() {
-            body.push('\n');
-        }
-        body.push_str(&format!("[media] {url}"));
-    }
-    Ok(InboundMessage {
+    numbered.sort();
+    let media = numbered
+        .into_iter()
+        .map(|(n, url)| (url, field(&format!("MediaContentType{n}"))))
+        .collect();
+    let inbound = InboundMessage {
         channel: Channel::Sms,
         from: required("From")?,
         provider_id: required("MessageSid")?,
         subject: None,
-        body,
+        body: field("Body").unwrap_or_default(),
         files: Vec::new(),
         in_reply_to: None,
-    })
+    };
+    Ok((inbound, media))
 }
 
 /// Each attachment through the upload pipeline (type from the bytes, size
@@ -175,17 +209,39 @@ async fn store_attachment(
         )
         .with_field(format!("attachments[{i}]")));
     }
-    // A gateway's generic type says nothing; the bytes decide.
-    let declared_type = Some(attachment.content_type.clone())
+    let media = MediaBytes {
+        name: attachment.name.clone(),
+        content_type: Some(attachment.content_type.clone()),
+        bytes,
+    };
+    store_bytes(ctx, media).await
+}
+
+/// An inbound SMS's `MediaUrl{n}` and its `MediaContentType{n}`.
+type MediaLink = (String, Option<String>);
+
+/// A file that came with an inbound message.
+struct MediaBytes {
+    name: String,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// Bytes through the upload pipeline, as an upload of them would go.
+async fn store_bytes(ctx: &Ctx, media: MediaBytes) -> Result<Prepared, ApiError> {
+    let files = &ctx.state.files;
+    // A generic type says nothing; the bytes decide.
+    let declared_type = media
+        .content_type
         .filter(|t| !t.eq_ignore_ascii_case("application/octet-stream"));
     let declared = Declared {
-        name: Some(attachment.name.clone()),
+        name: Some(media.name),
         content_type: declared_type,
-        length: Some(bytes.len() as u64),
+        length: Some(media.bytes.len() as u64),
     };
-    let body = futures_util::stream::once(async move {
-        Ok::<Bytes, std::convert::Infallible>(Bytes::from(bytes))
-    });
+    let bytes = Bytes::from(media.bytes);
+    let body =
+        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(bytes) });
     let ingested =
         commcenter_files::ingest(body, declared, files.limits(), files.tmp_dir()).await?;
     Ok(files.prepare(&ctx.state.store, ingested).await?)
