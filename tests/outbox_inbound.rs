@@ -462,3 +462,71 @@ async fn an_inbound_sms_photo_is_stored_like_an_upload() {
     assert!(file.thumbnail);
     assert_eq!(file.uploaded_by, customer.id());
 }
+
+#[tokio::test]
+async fn a_bad_signature_is_refused_before_the_body_is_parsed() {
+    let daemon = daemon().await;
+    let refused = daemon
+        .anonymous()
+        .inbound_email(b"{not json".to_vec(), "sha256=00")
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(refused), 403);
+}
+
+#[tokio::test]
+async fn an_inbound_body_over_the_limit_is_too_large() {
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        s.outbox.inbound_email_secret = Some(EMAIL_SECRET.into());
+        s.outbox.inbound_limit_bytes = 1024;
+    })
+    .await;
+    let email = InboundEmail {
+        from: "big@example.com".into(),
+        text: Some("x".repeat(2048)),
+        message_id: "<big@mail.example>".into(),
+        ..InboundEmail::default()
+    };
+    let (body, signature) = signed_email(&email, EMAIL_SECRET);
+
+    let refused = daemon
+        .anonymous()
+        .inbound_email(body, &signature)
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(refused), 413);
+}
+
+#[tokio::test]
+async fn an_inbound_attachment_over_the_upload_limit_is_too_large_and_stores_nothing() {
+    let daemon = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        s.outbox.inbound_email_secret = Some(EMAIL_SECRET.into());
+        s.files.max_upload_bytes = 1000;
+    })
+    .await;
+    let email = InboundEmail {
+        from: "photo@example.com".into(),
+        text: Some("too big".into()),
+        message_id: "<toobig@mail.example>".into(),
+        attachments: vec![InboundAttachment {
+            name: "notes.txt".into(),
+            content_type: "text/plain".into(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode("a".repeat(2000)),
+        }],
+        ..InboundEmail::default()
+    };
+    let (body, signature) = signed_email(&email, EMAIL_SECRET);
+
+    let refused = daemon
+        .anonymous()
+        .inbound_email(body, &signature)
+        .await
+        .unwrap_err();
+    assert_eq!(status_of(refused), 413);
+    let customers = daemon
+        .admin
+        .list_users(Some(Role::Customer), None)
+        .await
+        .unwrap();
+    assert!(customers.items.is_empty());
+}
