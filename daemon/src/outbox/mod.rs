@@ -302,17 +302,43 @@ impl Outbox {
     async fn attempt(&self, job: OutboxJob) {
         let id = job.message_id;
         let outcome = self.deliver(&job).await;
-        let recorded = self
-            .inner
-            .store
-            .write(move |tx| tx.record_delivery(id, outcome))
-            .await;
-        if let Err(error) = recorded {
-            // The entry stays queued; the next scan tries again.
-            tracing::warn!(message_id = %id, %error, "cannot record a delivery attempt");
-        }
+        self.record(id, outcome).await;
         self.lock_delivering().finish(id);
         self.inner.wake.notify_one();
+    }
+
+    /// Records an attempt's outcome, trying again while the store cannot
+    /// write (a full disk): the message stays marked as being delivered
+    /// meanwhile, so it is not sent again because its record is late. Only
+    /// when the store closes (shutdown) is the outcome given up; the message
+    /// is then still queued and goes out again after the next start.
+    async fn record(&self, id: Id, outcome: DeliveryOutcome) {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let attempt = outcome.clone();
+            let written = self
+                .inner
+                .store
+                .write(move |tx| tx.record_delivery(id, attempt))
+                .await;
+            match written {
+                Ok(_) => return,
+                Err(commcenter_store::StoreError::Closed) => {
+                    tracing::warn!(message_id = %id, "store closed before a delivery was recorded; it will be sent again");
+                    return;
+                }
+                Err(error) if error.is_storage_failure() => {
+                    tracing::warn!(message_id = %id, %error, "cannot record a delivery attempt yet");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                // Not the disk: trying again would fail the same way.
+                Err(error) => {
+                    tracing::error!(message_id = %id, %error, "cannot record a delivery attempt");
+                    return;
+                }
+            }
+        }
     }
 
     async fn deliver(&self, job: &OutboxJob) -> DeliveryOutcome {
