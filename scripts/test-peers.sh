@@ -5,6 +5,7 @@
 #  - schemathesis (`st`), which fuzzes the daemon's API from its own OpenAPI
 #    document in tests/api_fuzz.rs;
 #  - Pillow, the side-by-side peer of the image figures in daemon/benches/files.rs;
+#  - aiosmtpd, the SMTP server the outbox's email tests start (fixtures/smtp_peer.py);
 # and from Debian, what building the workspace needs besides the Rust toolchain:
 #  - cmake and nasm, with which the `turbojpeg` crate builds libjpeg-turbo (with
 #    its SIMD code) from its bundled source. Run this before the first build.
@@ -12,7 +13,7 @@
 set -eu
 sh "$(dirname "$0")/build-deps.sh"
 sh "$(dirname "$0")/../daemon/files/ci-deps.sh"
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0'
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0' 'aiosmtpd==1.4.6'
 if command -v pyenv >/dev/null 2>&1; then
     pyenv rehash
 fi

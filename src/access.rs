@@ -357,6 +357,13 @@ pub fn may_see_analytics(caller: &Caller) -> Result<(), Forbidden> {
     require_staff(caller)
 }
 
+// ---- Outbox -----------------------------------------------------------------
+
+/// `POST /messages/{id}/retry` (queue a failed `sms` or `email` again): staff.
+pub fn may_retry_delivery(caller: &Caller) -> Result<(), Forbidden> {
+    require_staff(caller)
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

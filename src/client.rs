@@ -589,3 +589,59 @@ fn percent_encode(text: &str) -> String {
         })
         .collect()
 }
+
+impl Client {
+    /// Queues a failed `sms` or `email` message again (staff).
+    pub async fn retry_message(&self, id: Id) -> Result<Message, ClientError> {
+        self.post(
+            &format!("/api/v1/messages/{id}/retry"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Posts an inbound email webhook: `body` is the JSON as sent (the
+    /// signature covers these exact bytes), `signature` the
+    /// `X-Commcenter-Signature` value (`sha256=<hex>`). Answers the stored
+    /// message (201, or 200 for a retry of one already stored).
+    pub async fn inbound_email(
+        &self,
+        body: Vec<u8>,
+        signature: &str,
+    ) -> Result<Message, ClientError> {
+        let headers = [("x-commcenter-signature", signature)];
+        let response = self
+            .send_raw(Method::POST, "/api/v1/inbound/email", Some(body), &headers)
+            .await?;
+        typed_answer(response)
+    }
+
+    /// Posts an inbound SMS webhook: `form` is the urlencoded body as sent,
+    /// `signature` the `X-Twilio-Signature` value.
+    pub async fn inbound_sms(
+        &self,
+        form: Vec<u8>,
+        signature: &str,
+    ) -> Result<Message, ClientError> {
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-twilio-signature", signature),
+        ];
+        let response = self
+            .send_raw(Method::POST, "/api/v1/inbound/sms", Some(form), &headers)
+            .await?;
+        typed_answer(response)
+    }
+}
+
+/// A success decoded as `T`, an error as [`ClientError::Api`].
+fn typed_answer<T: DeserializeOwned>(response: RawResponse) -> Result<T, ClientError> {
+    if response.status >= 400 {
+        let body = response.json::<ErrorBody>()?;
+        return Err(ClientError::Api {
+            status: response.status,
+            body,
+        });
+    }
+    response.json()
+}

@@ -246,6 +246,16 @@ const MATRIX: &[Row] = &[
     row(GET, "/api/v1/analytics/overview", Nothing, "", [200, 200, 403, 403, 403, 403, 401, 401]),
     row(GET, "/api/v1/analytics/customers/{id}", Owner, "", [200, 200, 403, 403, 403, 403, 401, 401]),
     row(GET, "/api/v1/analytics/agents", Nothing, "", [200, 200, 403, 403, 403, 403, 401, 401]),
+    // The outbox: staff retry (409: an in-app message is not failed); the
+    // webhooks and media links take no token, only their signatures (none
+    // configured or given here).
+    row(POST, "/api/v1/messages/{id}/retry", AgentMessage, "{}", [409, 409, 404, 404, 403, 404, 401, 401]),
+    row(POST, "/api/v1/messages/{id}/retry", Note, "{}", [409, 409, 404, 404, 404, 404, 401, 401]),
+    row(POST, "/api/v1/inbound/sms", Nothing, "From=%2B15550001111&Body=hi&MessageSid=SM1",
+        [403, 403, 403, 403, 403, 403, 403, 403]),
+    row(POST, "/api/v1/inbound/email", Nothing, r#"{"from":"a@example.com","to":"b@example.com","message_id":"<m@x>"}"#,
+        [403, 403, 403, 403, 403, 403, 403, 403]),
+    row(GET, "/media/{id}", OwnerPhoto, "", [404, 404, 404, 404, 404, 404, 404, 404]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use commcenter_store::{Store, StoreOptions};
 
 use crate::files::Files;
+use crate::outbox::{Outbox, Transports};
 use crate::realtime::Hub;
 use crate::settings::Settings;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub realtime: Hub,
     /// File storage, image workers and the upload pipeline.
     pub files: Files,
+    /// The delivery worker of `sms` and `email` messages and its transports.
+    pub outbox: Outbox,
     /// Requests being served, per user (see `limits`).
     pub in_flight: crate::limits::InFlight,
     /// False while starting and once draining for shutdown (`/readyz` 503).
@@ -54,12 +57,16 @@ impl AppState {
         // Before the listener exists, so no upload is in flight: see
         // `Files::sweep_unused_blobs`.
         files.sweep_unused_blobs(&store).await;
+        let transports = Transports::from_settings(&settings)?;
+        let settings = Arc::new(settings);
+        let outbox = Outbox::new(store.clone(), files.clone(), transports, settings.clone());
         let state = AppState {
+            outbox,
             realtime,
             files,
             store,
             in_flight: Default::default(),
-            settings: Arc::new(settings),
+            settings,
             ready: Arc::new(AtomicBool::new(false)),
         };
         Ok(Opened {

@@ -9,6 +9,7 @@ mod http;
 pub mod lease;
 pub mod limits;
 pub mod openapi;
+pub mod outbox;
 pub mod realtime;
 mod router;
 mod routes;

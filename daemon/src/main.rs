@@ -41,6 +41,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    // With no provider configured, messages go to DATA_DIR/outbox.log.
+    println!("outbox: {}", opened.state.outbox.transports().describe());
     println!("commcenterd listening on http://{}", listener.local_addr()?);
     commcenterd::serve(listener, opened.state, shutdown_signal()).await?;
     Ok(())

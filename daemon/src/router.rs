@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, messages, presence, projects, search, templates,
-    users, ws, Ctx,
+    analytics, conversations, files, health, inbound, messages, outbox, presence, projects, search,
+    templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -68,6 +68,10 @@ pub enum Route {
     AnalyticsOverview,
     AnalyticsCustomer,
     AnalyticsAgents,
+    RetryMessage,
+    InboundSms,
+    InboundEmail,
+    Media,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -194,6 +198,14 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         "/api/v1/analytics/agents",
         Route::AnalyticsAgents,
     ),
+    (
+        Method::POST,
+        "/api/v1/messages/{id}/retry",
+        Route::RetryMessage,
+    ),
+    (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
+    (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
+    (Method::GET, "/media/{id}", Route::Media),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -259,10 +271,14 @@ async fn dispatch_route(
     params: Vec<String>,
     req: Request,
 ) -> Response {
-    // The WebSocket authenticates itself: browsers send a ticket, not a header.
+    // The WebSocket authenticates itself: browsers send a ticket, not a
+    // header; the inbound webhooks and media links by their signatures.
     let open = matches!(
         route,
         Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
+    ) || matches!(
+        route,
+        Route::InboundSms | Route::InboundEmail | Route::Media
     );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
@@ -344,6 +360,10 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::AnalyticsOverview => analytics::overview(ctx, req).await,
         Route::AnalyticsCustomer => analytics::customer(ctx, req).await,
         Route::AnalyticsAgents => analytics::agents(ctx, req).await,
+        Route::RetryMessage => outbox::retry(ctx).await,
+        Route::InboundSms => inbound::sms(ctx, req).await,
+        Route::InboundEmail => inbound::email(ctx, req).await,
+        Route::Media => outbox::media(ctx, req).await,
     }
 }
 

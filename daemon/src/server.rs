@@ -54,6 +54,7 @@ pub async fn serve(
         .start(stop_rx.clone())
         .await
         .map_err(std::io::Error::other)?;
+    let outbox = state.outbox.start(stop_rx.clone());
     state.set_ready(true);
     tracing::info!(addr = %listener.local_addr()?, "listening");
 
@@ -96,6 +97,7 @@ pub async fn serve(
         tracing::warn!("shutdown deadline passed with connections still open");
     }
     realtime.join().await;
+    let _ = outbox.await;
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())

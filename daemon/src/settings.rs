@@ -33,11 +33,13 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 mod config_file;
 mod files;
 mod limits;
+mod outbox;
 mod realtime;
 pub mod values;
 
 pub use files::{FilesSettings, StorageFlags, StorageKind};
 pub use limits::ClientLimits;
+pub use outbox::OutboxSettings;
 pub use realtime::RealtimeSettings;
 
 /// commcenterd: the communication center daemon.
@@ -168,6 +170,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub files: FilesSettings,
+
+    #[command(flatten)]
+    pub outbox: OutboxSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

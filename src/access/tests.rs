@@ -335,3 +335,14 @@ fn only_staff_see_analytics() {
         );
     }
 }
+
+#[test]
+fn only_staff_retry_a_delivery() {
+    for role in ROLES {
+        assert_eq!(
+            may_retry_delivery(&caller(role)).is_ok(),
+            role.is_staff(),
+            "{role:?}"
+        );
+    }
+}

@@ -104,6 +104,11 @@ pub struct Message {
     pub created_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
+    /// Delivery attempts the outbox made (`sms` and `email`; 0 otherwise).
+    pub attempts: u32,
+    /// The provider's id once sent: the SMS provider's message id, or the
+    /// email's `Message-ID`.
+    pub provider_id: Option<String>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.

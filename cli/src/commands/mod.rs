@@ -4,6 +4,7 @@ mod analytics;
 mod conversations;
 mod me;
 mod messages;
+mod retry;
 mod search;
 mod templates;
 
@@ -30,6 +31,8 @@ pub enum Command {
     /// Volumes, response times, read rate and engagement (staff)
     #[command(subcommand)]
     Analytics(analytics::Command),
+    /// Queue a failed SMS or email message again (staff)
+    Retry(retry::Args),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -40,5 +43,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Search(args) => search::run(args, client, out).await,
         Command::Templates(c) => templates::run(c, client, out).await,
         Command::Analytics(c) => analytics::run(c, client, out).await,
+        Command::Retry(args) => retry::run(args, client, out).await,
     }
 }

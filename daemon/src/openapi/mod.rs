@@ -6,6 +6,7 @@
 //! [`files`] adjusts the routes whose bodies are not JSON.
 
 mod files;
+mod inbound;
 mod operations;
 mod schemas;
 
@@ -72,6 +73,7 @@ fn operation_json(template: &str, route: Route, components: &mut Components) -> 
     if matches!(route, Route::Healthz | Route::Readyz | Route::OpenApi) {
         out["security"] = json!([]);
     }
+    inbound::adjust(route, &mut out);
     if let Some(request) = op.request {
         out["requestBody"] =
             json!({"required": true, "content": {"application/json": {"schema": request}}});

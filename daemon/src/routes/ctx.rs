@@ -46,6 +46,11 @@ impl Ctx {
         crate::http::parse_id("id", raw)
     }
 
+    /// The first path parameter as it came (for segments that are not ids).
+    pub fn segment(&self) -> &str {
+        self.params.first().map(String::as_str).unwrap_or("")
+    }
+
     /// The largest JSON request body, in bytes.
     pub fn json_limit(&self) -> usize {
         self.state.settings.json_limit_bytes

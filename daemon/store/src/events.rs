@@ -115,6 +115,8 @@ mod tests {
             created_at: at,
             delivered_at: None,
             read_at: None,
+            attempts: 5,
+            provider_id: None,
         }
     }
 

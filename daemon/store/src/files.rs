@@ -73,7 +73,7 @@ pub(super) struct FileRecord {
 }
 
 impl FileRecord {
-    fn to_wire(&self) -> FileMeta {
+    pub(super) fn to_wire(&self) -> FileMeta {
         let f = &self.file;
         FileMeta {
             id: self.id,

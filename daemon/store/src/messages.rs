@@ -64,6 +64,8 @@ impl<M: Mode> Tables<M> {
             created_at: m.created_at,
             delivered_at: m.delivered_at,
             read_at: m.read_at,
+            attempts: m.attempts,
+            provider_id: m.provider_id.clone(),
         })
     }
 }
@@ -204,7 +206,7 @@ impl Tx<'_> {
     /// Writes a validated message: the record, its place in the conversation,
     /// the conversation's tallies and activity, its event, and the sender's
     /// read marker (writing a message means having read up to it).
-    fn append_message(
+    pub(super) fn append_message(
         &mut self,
         conversation: &mut ConversationRecord,
         draft: Draft,
@@ -235,9 +237,15 @@ impl Tx<'_> {
             delivered_at: None,
             read_at: None,
             ord,
+            attempts: 0,
+            provider_id: None,
         };
         self.put_message(&message)?;
         self.analytics_message(conversation, &message)?;
+        if message.status == MessageStatus::Queued {
+            // In the message's transaction: a queued message always has its entry.
+            self.enqueue(&message)?;
+        }
         self.index_attachments(message.id, &message.attachment_ids)?;
         self.index_message(&message)?;
         self.insert(
@@ -326,16 +334,16 @@ impl Tx<'_> {
 }
 
 /// A validated message about to be written.
-struct Draft {
-    sender: Caller,
-    channel: Channel,
-    subject: Option<String>,
-    body: String,
-    template_id: Option<Id>,
-    attachment_ids: Vec<Id>,
-    location: Option<Location>,
-    private: bool,
-    status: MessageStatus,
+pub(super) struct Draft {
+    pub sender: Caller,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub body: String,
+    pub template_id: Option<Id>,
+    pub attachment_ids: Vec<Id>,
+    pub location: Option<Location>,
+    pub private: bool,
+    pub status: MessageStatus,
 }
 
 /// A message from history, for [`Tx::import_message`].
@@ -362,7 +370,11 @@ fn check_note_channel(channel: Channel, private: bool) -> Result<(), StoreError>
     Ok(())
 }
 
-fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Result<(), StoreError> {
+pub(super) fn check_content(
+    body: &str,
+    subject: Option<&str>,
+    attachments: &[Id],
+) -> Result<(), StoreError> {
     if body.trim().is_empty() && attachments.is_empty() {
         return Err(StoreError::invalid(
             "body",

@@ -145,6 +145,12 @@ pub(super) struct MessageRecord {
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
     pub ord: Ordinals,
+    /// Delivery attempts by the outbox (0 for messages it never sends).
+    #[serde(default)]
+    pub attempts: u32,
+    /// The SMS provider's message id or the email's `Message-ID`, once sent.
+    #[serde(default)]
+    pub provider_id: Option<String>,
 }
 
 /// Whether a conversation passes `GET /conversations`' filters.
@@ -286,6 +292,8 @@ mod tests {
             delivered_at: Some(at),
             read_at: None,
             ord: Ordinals { all: 3, public: 2 },
+            attempts: 2,
+            provider_id: Some("SM1".into()),
         };
         let stored = json!({
             "id": id(1), "conversation_id": id(2), "customer_id": id(3), "project_id": null,
@@ -293,6 +301,7 @@ mod tests {
             "body": "hi", "attachment_ids": [id(5)], "template_id": null, "location": null,
             "private": true, "status": "delivered", "error": null, "created_at": AT,
             "delivered_at": AT, "read_at": null, "ord": {"all": 3, "public": 2},
+            "attempts": 2, "provider_id": "SM1",
         });
         assert_eq!(serde_json::to_value(&record).unwrap(), stored);
     }

@@ -14,11 +14,11 @@ use std::task::{Context, Waker};
 
 use redb::{Key, ReadableDatabase, ReadableTable, TableHandle, Value};
 
-use super::{NewFile, Store, StoreError, StoreOptions, Tx, View};
+use super::{DeliveryOutcome, InboundMessage, NewFile, Store, StoreError, StoreOptions, Tx, View};
 use commcenter::access::Caller;
 use commcenter::wire::{
-    ConversationPatch, ConversationStatus, NewConversation, NewMessage, NewProject, NewTemplate,
-    NewToken, NewUser, ProjectPatch, ReceiptState, Role, TemplateUpdate, UserPatch,
+    Channel, ConversationPatch, ConversationStatus, NewConversation, NewMessage, NewProject,
+    NewTemplate, NewToken, NewUser, ProjectPatch, ReceiptState, Role, TemplateUpdate, UserPatch,
 };
 use commcenter::{Id, Timestamp};
 
@@ -56,6 +56,7 @@ fn dump_view(view: &View) -> Dump {
         analytics_hour, analytics_message, analytics_active, analytics_customer, analytics_turn,
         analytics_turn_hour, analytics_open_turn, analytics_status,
         analytics_assigned_open, analytics_staff, analytics_contact,
+        outbox, provider_message,
     )
 }
 
@@ -188,7 +189,7 @@ async fn open_with_fixture() -> (tempfile::TempDir, Store, Fixture) {
 type Write = fn(&mut Tx<'_>, &Fixture) -> Result<(), StoreError>;
 
 /// Every kind of write, each touching other tables.
-const WRITES: [(&str, Write); 22] = [
+const WRITES: [(&str, Write); 25] = [
     ("create_user", |tx, f| {
         tx.create_user(&f.admin, new_user("Cy", Role::Agent))
             .map(drop)
@@ -292,7 +293,49 @@ const WRITES: [(&str, Write); 22] = [
         };
         tx.send_message(&f.admin, f.conversation, new).map(drop)
     }),
+    ("record_delivery", |tx, f| {
+        let sms = queued_sms(tx, f)?;
+        let retry = DeliveryOutcome::Retry {
+            error: "503".into(),
+            not_before: Timestamp::now(),
+        };
+        tx.record_delivery(sms, retry).map(drop)
+    }),
+    ("retry_delivery", |tx, f| {
+        let sms = queued_sms(tx, f)?;
+        let failed = DeliveryOutcome::Failed {
+            error: "400".into(),
+        };
+        tx.record_delivery(sms, failed)?;
+        tx.retry_delivery(&f.admin, sms).map(drop)
+    }),
+    ("receive_inbound", |tx, _| {
+        let inbound = InboundMessage {
+            channel: Channel::Sms,
+            from: "+15550001234".into(),
+            provider_id: "SM1".into(),
+            subject: None,
+            body: "hello".into(),
+            files: vec![new_file()],
+            in_reply_to: None,
+        };
+        tx.receive_inbound(inbound).map(drop)
+    }),
 ];
+
+/// An SMS from the admin to the fixture's customer (given a phone), queued.
+fn queued_sms(tx: &mut Tx<'_>, f: &Fixture) -> Result<Id, StoreError> {
+    let patch = UserPatch {
+        phone: Some(Some("+15550009876".into())),
+        ..UserPatch::default()
+    };
+    tx.patch_user(&f.admin, f.customer.user_id, patch)?;
+    let new = NewMessage {
+        channel: Some(Channel::Sms),
+        ..text("on our way")
+    };
+    Ok(tx.send_message(&f.admin, f.conversation, new)?.id)
+}
 
 fn refused() -> StoreError {
     StoreError::invalid("test", "refused after writing")

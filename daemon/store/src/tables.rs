@@ -149,6 +149,14 @@ pub(crate) const ANALYTICS_STAFF: TableDefinition<u128, ()> =
 /// scope (0 or a customer) → (first message ms, last message ms).
 pub(crate) const ANALYTICS_CONTACT: TableDefinition<u128, (i64, i64)> =
     TableDefinition::new("analytics_contact");
+/// message id → `OutboxEntry` JSON: an `sms` or `email` message waiting to
+/// be delivered, written with the message and removed once it is `sent` or
+/// `failed`. Ids are time-ordered, so the table is the queue in send order.
+pub(crate) const OUTBOX: TableDefinition<u128, &[u8]> = TableDefinition::new("outbox");
+/// `"sms:{MessageSid}"` or `"email:{Message-ID}"` → message id: inbound
+/// messages by the provider's id, so that a webhook's retry stores nothing new.
+pub(crate) const PROVIDER_MESSAGE: TableDefinition<&str, u128> =
+    TableDefinition::new("provider_message");
 
 #[cfg(test)]
 mod tests {

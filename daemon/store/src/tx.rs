@@ -76,6 +76,8 @@ pub struct Tables<M: Mode> {
     pub(super) analytics_status: M::Table<(u128, u8), u64>,
     pub(super) analytics_assigned_open: M::Table<u128, u64>,
     pub(super) analytics_contact: M::Table<u128, (i64, i64)>,
+    pub(super) outbox: M::Table<u128, Bytes>,
+    pub(super) provider_message: M::Table<&'static str, u128>,
 }
 
 macro_rules! open_all {
@@ -119,6 +121,8 @@ macro_rules! open_all {
             analytics_status: $txn.open_table(ANALYTICS_STATUS)?,
             analytics_assigned_open: $txn.open_table(ANALYTICS_ASSIGNED_OPEN)?,
             analytics_contact: $txn.open_table(ANALYTICS_CONTACT)?,
+            outbox: $txn.open_table(OUTBOX)?,
+            provider_message: $txn.open_table(PROVIDER_MESSAGE)?,
         }
     };
 }

@@ -114,7 +114,7 @@ impl Tx<'_> {
         self.insert_user(new)
     }
 
-    fn insert_user(&mut self, new: NewUser) -> Result<User, StoreError> {
+    pub(super) fn insert_user(&mut self, new: NewUser) -> Result<User, StoreError> {
         let user = User {
             id: self.new_id(),
             name: valid_name("name", &new.name)?,
