@@ -4,6 +4,7 @@ mod conversations;
 mod me;
 mod messages;
 mod search;
+mod tui;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -22,6 +23,8 @@ pub enum Command {
     Messages(messages::Command),
     /// Find messages by words and filters (subject, body, attachment names)
     Search(search::Args),
+    /// Open the staff console: live conversations, replies, search
+    Tui(tui::Args),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -30,5 +33,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
         Command::Search(args) => search::run(args, client, out).await,
+        Command::Tui(args) => tui::run(args, client).await,
     }
 }
