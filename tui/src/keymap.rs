@@ -137,7 +137,13 @@ use Focus as F;
 
 /// Every binding. Order is the order of help and footer.
 pub static BINDINGS: &[Binding] = &[
-    bind(F::Global, &[key('q')], Action::Quit, "quit", true),
+    bind(
+        F::Global,
+        &[key('q')],
+        Action::Quit,
+        "quit (top screen)",
+        true,
+    ),
     bind(
         F::Global,
         &[code(KeyCode::Esc)],

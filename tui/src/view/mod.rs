@@ -117,4 +117,4 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 #[cfg(test)]
-mod snapshots;
+mod tests;

@@ -173,7 +173,9 @@ fn on_text(
     };
     match live {
         LiveFrame::Hello { seq, epoch, .. } => {
-            send(actions, Action::Connection(ConnState::Connected))?;
+            if let Some(gone) = send(actions, Action::Connection(ConnState::Connected)) {
+                return Some(gone);
+            }
             // Resuming, the replay after `hello` starts at our `since`;
             // keep it. Fresh, start at the hello's seq and reload.
             if resume.is_none() {
@@ -219,7 +221,7 @@ mod tests {
     fn a_fresh_hello_sets_where_to_resume_and_asks_for_a_reload() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut at = None;
-        let hello = r#"{"type":"hello","data":{"user_id":"01J0000000000000000000000A","seq":9,"epoch":"e2","heartbeat_s":25}}"#;
+        let hello = r#"{"type":"hello","data":{"user_id":"01M8VTBDDGJXVGA22PEHVT0F04","seq":9,"epoch":"e2","heartbeat_s":25}}"#;
         assert!(on_text(hello, &mut at, &tx).is_none());
         assert_eq!(at.map(|r| r.seq), Some(9));
         assert_eq!(
@@ -233,7 +235,7 @@ mod tests {
     fn a_resumed_hello_keeps_the_seq_it_resumed_from() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut at = resume();
-        let hello = r#"{"type":"hello","data":{"user_id":"01J0000000000000000000000A","seq":9,"epoch":"e1","heartbeat_s":25}}"#;
+        let hello = r#"{"type":"hello","data":{"user_id":"01M8VTBDDGJXVGA22PEHVT0F04","seq":9,"epoch":"e1","heartbeat_s":25}}"#;
         on_text(hello, &mut at, &tx);
         assert_eq!(at.map(|r| r.seq), Some(5));
         assert_eq!(
