@@ -5,12 +5,15 @@
 //! come back as actions too, so `update` is the only place state changes.
 
 use commcenter::wire::{
-    Conversation, ConversationFilter, ConversationPatch, EventData, Message, NewMessage, Page,
-    SearchHit, TypingState, User,
+    Channel, Conversation, ConversationFilter, ConversationPatch, EventData, Message, NewMessage,
+    Page, SearchHit, TypingState, User,
 };
 use commcenter::{Id, Timestamp};
 use crossterm::event::{KeyEvent, MouseEvent};
 
+// A few actions a second go through a channel: their size does not matter,
+// and boxing the worker's answers would only add noise at every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     // Commands a key can name (the keymap's vocabulary).
@@ -72,6 +75,9 @@ pub enum Loaded {
         focus: Option<Id>,
     },
     Sent(Message),
+    /// The channel of each conversation's newest message, for the list's
+    /// channel column (the conversation record does not say).
+    RecentChannels(Vec<(Id, Channel)>),
     SearchResults {
         generation: u64,
         hits: Vec<SearchHit>,
@@ -118,6 +124,7 @@ pub enum Command {
     FetchUser(Id),
     FetchConversation(Id),
     LoadConversations(ConversationFilter),
+    LoadRecentChannels,
     LoadThread {
         conversation_id: Id,
         focus: Option<Id>,
@@ -146,6 +153,7 @@ pub enum Command {
 }
 
 /// What `update` asks of the outside world.
+#[allow(clippy::large_enum_variant)] // As for `Action`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Request(Command),

@@ -30,6 +30,7 @@ pub fn start(app: &App) -> Vec<Effect> {
     vec![
         Effect::Request(Command::FetchMe),
         Effect::Request(Command::LoadUsers),
+        Effect::Request(Command::LoadRecentChannels),
         Effect::Request(Command::LoadConversations(
             app.list.filter.to_api(app.my_id()),
         )),
@@ -160,6 +161,15 @@ fn on_loaded(app: &mut App, loaded: Loaded, fx: &mut Vec<Effect>) {
             focus: _,
         } => thread::loaded(app, conversation_id, page, older, fx),
         Loaded::Sent(message) => thread::sent(app, message, fx),
+        Loaded::RecentChannels(channels) => {
+            for (conversation_id, channel) in channels {
+                // A live message seen meanwhile is newer: keep it.
+                app.list
+                    .last_channel
+                    .entry(conversation_id)
+                    .or_insert(channel);
+            }
+        }
         Loaded::SearchResults { generation, hits } => search::results(app, generation, hits, fx),
     }
 }
@@ -170,6 +180,7 @@ fn reload(app: &mut App, fx: &mut Vec<Effect>) {
     fx.push(Effect::Request(Command::LoadConversations(
         app.list.filter.to_api(app.my_id()),
     )));
+    fx.push(Effect::Request(Command::LoadRecentChannels));
     if let Some(thread) = &mut app.thread {
         let focus = thread.messages.get(thread.selected).map(|m| m.id);
         thread.focus = focus;

@@ -8,7 +8,8 @@ mod live;
 use std::time::Duration;
 
 use commcenter::client::{Client, ClientError};
-use commcenter::wire::SearchQuery;
+use commcenter::wire::{Channel, SearchQuery, SearchSort};
+use commcenter::Id;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinHandle;
 
@@ -20,6 +21,8 @@ const CONVERSATION_PAGE: usize = 200;
 const MESSAGE_PAGE: usize = 100;
 /// Search hits shown.
 const SEARCH_PAGE: usize = 100;
+/// Newest messages read to learn each conversation's latest channel.
+const RECENT_MESSAGES: usize = 500;
 /// Typing pauses shorter than this do not each cost a search.
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(120);
 
@@ -70,6 +73,7 @@ async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, Cl
                 .list_conversations_page(&filter, Some(CONVERSATION_PAGE), None)
                 .await?,
         ),
+        Command::LoadRecentChannels => Loaded::RecentChannels(recent_channels(client).await?),
         Command::LoadThread {
             conversation_id,
             focus,
@@ -126,4 +130,25 @@ async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, Cl
         }
     };
     Ok(Some(loaded))
+}
+
+/// The channel of the newest message of each conversation among the newest
+/// messages anywhere (one search request, newest first); private notes say
+/// nothing about how the customer is reached and are skipped.
+async fn recent_channels(client: &Client) -> Result<Vec<(Id, Channel)>, ClientError> {
+    let query = SearchQuery {
+        sort: SearchSort::Newest,
+        ..SearchQuery::default()
+    };
+    let page = client
+        .search_messages(&query, Some(RECENT_MESSAGES), None)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(page
+        .items
+        .into_iter()
+        .map(|hit| hit.message)
+        .filter(|m| !m.private && seen.insert(m.conversation_id))
+        .map(|m| (m.conversation_id, m.channel))
+        .collect())
 }
