@@ -15,7 +15,7 @@ pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
-mod worker;
+pub mod worker;
 
 #[doc(hidden)]
 pub mod fixture;
