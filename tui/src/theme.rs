@@ -124,3 +124,44 @@ impl Theme {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_colour_no_style_sets_a_colour() {
+        let theme = Theme::monochrome();
+        let styles = [
+            theme.title(),
+            theme.dim(),
+            theme.selected(),
+            theme.key(),
+            theme.error(),
+            theme.badge(),
+            theme.note(),
+            theme.role(Some(Role::Customer)),
+            theme.status(ConversationStatus::Open),
+            theme.receipt(MessageStatus::Read),
+            theme.connection(false),
+        ];
+        for style in styles {
+            assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
+        }
+    }
+
+    #[test]
+    fn without_colour_the_selection_is_reversed() {
+        let selected = Theme::monochrome().selected();
+        assert!(selected.add_modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn read_receipts_differ_from_delivered_ones_without_colour() {
+        let theme = Theme::monochrome();
+        assert_ne!(
+            theme.receipt(MessageStatus::Read),
+            theme.receipt(MessageStatus::Delivered)
+        );
+    }
+}

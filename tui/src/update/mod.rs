@@ -12,7 +12,7 @@ use commcenter::wire::{Conversation, ConversationKind, ConversationStatus, Messa
 use commcenter::Id;
 use crossterm::event::MouseEventKind;
 
-use crate::action::{Action, Command, Effect, Loaded};
+use crate::action::{Action, Command, ConnState, Effect, Loaded};
 use crate::keymap::{self, Focus};
 use crate::state::{App, Popup, Screen, Thread};
 
@@ -55,7 +55,14 @@ fn step(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Loaded(loaded) => on_loaded(app, loaded, fx),
         Action::Live(live) => live::apply(app, live, fx),
-        Action::Connection(state) => app.connection = state,
+        Action::Connection(state) => {
+            // An error from while the connection was down is stale once it
+            // is back.
+            if state == ConnState::Connected && app.connection != ConnState::Connected {
+                app.last_error = None;
+            }
+            app.connection = state;
+        }
         Action::Failed(error) => failed(app, error),
         Action::Help => app.popup = Some(Popup::Help),
         Action::Search => search::open(app),

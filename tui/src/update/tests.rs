@@ -555,3 +555,36 @@ fn esc_leaves_search_for_the_screen_it_came_from() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Thread);
 }
+
+// The connection.
+
+#[test]
+fn reconnecting_clears_the_error_from_while_it_was_down() {
+    let mut app = fixture::app();
+    update(
+        &mut app,
+        Action::Connection(crate::action::ConnState::Reconnecting),
+    );
+    update(
+        &mut app,
+        Action::Failed("live updates: connection refused".to_owned()),
+    );
+    update(
+        &mut app,
+        Action::Connection(crate::action::ConnState::Connected),
+    );
+    assert_eq!(app.last_error, None);
+}
+
+#[test]
+fn a_failed_send_keeps_the_draft() {
+    let mut app = fixture::app_in_thread();
+    press(&mut app, KeyCode::Char('r'));
+    typed(&mut app, "draft");
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, Action::Failed("customer has no phone".to_owned()));
+    let composer = app.thread.as_ref().unwrap().composer.as_ref().unwrap();
+    assert_eq!(composer.editor.text(), "draft");
+    assert!(!composer.sending);
+    assert_eq!(app.last_error.as_deref(), Some("customer has no phone"));
+}
