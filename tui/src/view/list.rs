@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::text::truncate;
+use crate::action::ConnState;
 use crate::state::{App, ConversationList};
 use crate::theme::Theme;
 
@@ -18,8 +19,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     draw_filters(frame, filters, app, theme);
     let visible = app.list.visible();
     if visible.is_empty() {
+        let offline = matches!(app.connection, ConnState::Offline | ConnState::Reconnecting);
         let text = if app.list.loading {
             "  Loading conversations…"
+        } else if offline {
+            "  Waiting for the daemon; the list loads when it answers."
         } else {
             "  No conversations match these filters (s, c, m, u change them)."
         };

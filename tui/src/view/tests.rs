@@ -61,6 +61,14 @@ fn conversations_while_loading() {
 }
 
 #[test]
+fn conversations_while_the_daemon_is_unreachable() {
+    let mut app = App::new(fixture::NOW, true);
+    app.connection = ConnState::Offline;
+    app.last_error = Some("cannot reach the daemon: client error (Connect)".to_owned());
+    assert_screen("conversations_offline", &app, 80, 24);
+}
+
+#[test]
 fn footer_shows_reconnecting_and_the_last_error() {
     let mut app = fixture::app();
     app.connection = ConnState::Reconnecting;
