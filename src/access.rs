@@ -333,6 +333,22 @@ pub fn receipts_on_read(caller: &Caller, sender: Id, private: bool) -> bool {
     may_see_message(caller, private, true) && may_acknowledge(caller, sender).is_ok()
 }
 
+// ---- Templates ------------------------------------------------------------
+
+/// Listing, reading, creating, changing, deleting and rendering templates:
+/// staff. (Customers and crew are refused with 403: templates are the
+/// firm's own wording, and that they exist is no secret.)
+pub fn may_use_templates(caller: &Caller) -> Result<(), Forbidden> {
+    require_staff(caller)
+}
+
+/// Sending a message from a template (`template_id`): staff, as for every
+/// other use of templates; the refusal names `template_id`.
+pub fn may_send_from_template(caller: &Caller) -> Result<(), Forbidden> {
+    may_use_templates(caller)
+        .map_err(|_| Forbidden::on("template_id", "only staff send from templates"))
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

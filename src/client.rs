@@ -430,6 +430,63 @@ impl Client {
     pub async fn presence(&self) -> Result<Vec<Presence>, ClientError> {
         self.get("/api/v1/presence").await
     }
+
+    /// Templates, oldest first (staff).
+    pub async fn list_templates(
+        &self,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Template>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_owned()));
+        }
+        self.get(&with_query("/api/v1/templates", &query)).await
+    }
+
+    pub async fn create_template(&self, new: &NewTemplate) -> Result<Template, ClientError> {
+        self.post("/api/v1/templates", new).await
+    }
+
+    pub async fn get_template(&self, id: Id) -> Result<Template, ClientError> {
+        self.get(&format!("/api/v1/templates/{id}")).await
+    }
+
+    /// Replaces the template's name, channel, subject and body.
+    pub async fn update_template(
+        &self,
+        id: Id,
+        update: &TemplateUpdate,
+    ) -> Result<Template, ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/templates/{id}"),
+            Some(update),
+        )
+        .await
+    }
+
+    pub async fn delete_template(&self, id: Id) -> Result<(), ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/templates/{id}"),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// The template's subject and body, filled in for a conversation or customer.
+    pub async fn render_template(
+        &self,
+        id: Id,
+        request: &RenderTemplate,
+    ) -> Result<RenderedTemplate, ClientError> {
+        self.post(&format!("/api/v1/templates/{id}/render"), request)
+            .await
+    }
 }
 
 /// An enum's serde name (`"open"`, `"customer"`).

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod client;
 mod id;
+pub mod template;
 mod time;
 pub mod token;
 pub mod wire;

@@ -64,7 +64,10 @@ async fn generated_requests_get_documented_answers_and_valid_ones_are_accepted()
         .args(["run", &spec, "--url", &daemon.base_url])
         .args(["-H", &format!("Authorization: Bearer {ADMIN_TOKEN}")])
         .args(["--checks", "not_a_server_error,response_schema_conformance,content_type_conformance,positive_data_acceptance"])
-        .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED, "--workers", "2"])
+        // One worker: with two, schemathesis (4.32.5) now and then fails
+        // itself with "AST constructor recursion depth mismatch", a race in
+        // its own code generation, on routes that did not change.
+        .args(["--max-examples", MAX_EXAMPLES, "--seed", SEED, "--workers", "1"])
         .args(["--generation-database", "none", "--no-color"])
         .output()
         .await

@@ -64,6 +64,8 @@ enum Target {
     NoteFile,
     /// A file the crew member uploaded and attached to `CrewMessage`.
     CrewFile,
+    /// A fresh template, created by the admin for this call.
+    Template,
 }
 
 /// One row: a route with a target and a JSON body (`{customer}` stands for
@@ -140,6 +142,7 @@ const GET: Method = Method::GET;
 const POST: Method = Method::POST;
 const PATCH: Method = Method::PATCH;
 const DELETE: Method = Method::DELETE;
+const PUT: Method = Method::PUT;
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
@@ -230,6 +233,16 @@ const MATRIX: &[Row] = &[
     row(GET, "/api/v1/files/{id}/meta", CrewFile, "", [200, 200, 200, 404, 404, 404, 401, 401]),
     row(GET, "/api/v1/files/{id}/thumbnail", OwnerPhoto, "", [200, 200, 404, 404, 200, 404, 401, 401]),
     row(GET, "/api/v1/files/{id}/thumbnail", AgentFile, "", [404, 404, 404, 404, 404, 404, 401, 401]),
+    row(GET, "/api/v1/search/messages", Nothing, "", [200, 200, 200, 200, 200, 200, 401, 401]),
+    row(GET, "/api/v1/templates", Nothing, "", [200, 200, 403, 403, 403, 403, 401, 401]),
+    row(POST, "/api/v1/templates", Nothing, r#"{"name":"Visit {unique}","body":"Hi {{customer.name}}"}"#,
+        [201, 201, 403, 403, 403, 403, 401, 401]),
+    row(GET, "/api/v1/templates/{id}", Template, "", [200, 200, 403, 403, 403, 403, 401, 401]),
+    row(PUT, "/api/v1/templates/{id}", Template, r#"{"name":"Visit {unique}","body":"Hello"}"#,
+        [200, 200, 403, 403, 403, 403, 401, 401]),
+    row(DELETE, "/api/v1/templates/{id}", Template, "", [204, 204, 403, 403, 403, 403, 401, 401]),
+    row(POST, "/api/v1/templates/{id}/render", Template, r#"{"customer_id":"{customer}"}"#,
+        [200, 200, 403, 403, 403, 403, 401, 401]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {
@@ -253,6 +266,12 @@ fn every_route_has_rows_in_the_authorization_matrix() {
         unknown.is_empty(),
         "rows for routes the daemon does not serve: {unknown:?}"
     );
+}
+
+/// A number no other call of this test run gets (for names that must be unique).
+fn unique() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Everyone and everything the matrix refers to.
@@ -418,6 +437,14 @@ impl World {
             AgentFile => self.files.agent_file,
             NoteFile => self.files.note_file,
             CrewFile => self.files.crew_file,
+            Template => {
+                let new = commcenter::wire::NewTemplate {
+                    name: format!("Template {}", unique()),
+                    body: "Hi {{customer.first_name}}".into(),
+                    ..Default::default()
+                };
+                self.daemon.admin.create_template(&new).await.unwrap().id
+            }
         })
     }
 
@@ -438,6 +465,7 @@ impl World {
         let body = (!row.body.is_empty()).then(|| {
             row.body
                 .replace("{customer}", &self.owner.id().to_string())
+                .replace("{unique}", &unique().to_string())
                 .into_bytes()
         });
         let response = self.callers[column]

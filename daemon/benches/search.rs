@@ -511,6 +511,9 @@ async fn main() {
         built.text_bytes as f64 / n as f64,
         size.bytes as f64 / built.text_bytes as f64
     );
+    for (table, bytes) in &size.tables {
+        println!("  {table}: {:.0} bytes/message", *bytes as f64 / n as f64);
+    }
     let store_bytes = std::fs::metadata(&store_path).map(|m| m.len()).unwrap_or(0);
     println!("store file: {:.1} MiB", store_bytes as f64 / 1048576.0);
 

@@ -16,6 +16,8 @@ use commcenter::{Id, Timestamp};
 use commcenter_store::{ImportedMessage, Store, StoreError, Tx};
 use serde::Deserialize;
 
+mod templates;
+
 const DEMO_JSON: &str = include_str!("../../fixtures/demo.json");
 
 #[derive(Deserialize)]
@@ -110,6 +112,7 @@ impl Loader {
             self.user(tx, user)?;
         }
         let admin = self.caller("dana")?;
+        let templates = templates::create_all(tx, &admin)?;
         for project in demo.projects {
             self.project(tx, &admin, project)?;
         }
@@ -120,6 +123,11 @@ impl Loader {
             self.message(tx, now, message)?;
         }
         tx.set_clock(now);
+        let priya = self.caller("priya")?;
+        for (name, key, variables) in templates::SENT {
+            let conversation = self.conversation_id(key)?;
+            templates::send(tx, &templates, &priya, conversation, (name, variables))?;
+        }
         for (conversation_id, status) in std::mem::take(&mut self.statuses) {
             let patch = ConversationPatch {
                 status: Some(status),
@@ -135,6 +143,13 @@ impl Loader {
             .get(key)
             .copied()
             .ok_or_else(|| StoreError::Internal(format!("demo.json: no user `{key}`")))
+    }
+
+    fn conversation_id(&self, key: &str) -> Result<Id, StoreError> {
+        self.conversations
+            .get(key)
+            .map(|(id, _)| *id)
+            .ok_or_else(|| StoreError::Internal(format!("demo.json: no conversation `{key}`")))
     }
 
     fn user(&mut self, tx: &mut Tx<'_>, user: DemoUser) -> Result<(), StoreError> {

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    conversations, files, health, messages, presence, projects, search, users, ws, Ctx,
+    conversations, files, health, messages, presence, projects, search, templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -58,6 +58,12 @@ pub enum Route {
     WsTicket,
     Presence,
     SearchMessages,
+    ListTemplates,
+    CreateTemplate,
+    GetTemplate,
+    PutTemplate,
+    DeleteTemplate,
+    RenderTemplate,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -154,6 +160,20 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         Method::GET,
         "/api/v1/search/messages",
         Route::SearchMessages,
+    ),
+    (Method::GET, "/api/v1/templates", Route::ListTemplates),
+    (Method::POST, "/api/v1/templates", Route::CreateTemplate),
+    (Method::GET, "/api/v1/templates/{id}", Route::GetTemplate),
+    (Method::PUT, "/api/v1/templates/{id}", Route::PutTemplate),
+    (
+        Method::DELETE,
+        "/api/v1/templates/{id}",
+        Route::DeleteTemplate,
+    ),
+    (
+        Method::POST,
+        "/api/v1/templates/{id}/render",
+        Route::RenderTemplate,
     ),
 ];
 
@@ -296,6 +316,12 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::WsTicket => ws::issue_ticket(ctx, req).await,
         Route::Presence => presence::list(ctx).await,
         Route::SearchMessages => search::messages(ctx, req).await,
+        Route::ListTemplates => templates::list(ctx, req).await,
+        Route::CreateTemplate => templates::create_template(ctx, req).await,
+        Route::GetTemplate => templates::get(ctx).await,
+        Route::PutTemplate => templates::put(ctx, req).await,
+        Route::DeleteTemplate => templates::delete(ctx).await,
+        Route::RenderTemplate => templates::render(ctx, req).await,
     }
 }
 

@@ -305,3 +305,22 @@ fn reading_records_receipts_for_others_messages_the_reader_sees() {
     assert!(!receipts_on_read(&customer, customer.user_id, false));
     assert!(receipts_on_read(&caller(Role::Agent), other(), true));
 }
+
+#[test]
+fn only_staff_use_templates() {
+    for role in ROLES {
+        let c = caller(role);
+        assert_eq!(may_use_templates(&c).is_ok(), role.is_staff(), "{role:?}");
+    }
+}
+
+#[test]
+fn sending_from_a_template_is_refused_to_customers_and_crew_on_template_id() {
+    for role in ROLES {
+        let refused = may_send_from_template(&caller(role));
+        assert_eq!(refused.is_ok(), role.is_staff(), "{role:?}");
+        if let Err(refusal) = refused {
+            assert_eq!(refusal.field, Some("template_id"));
+        }
+    }
+}

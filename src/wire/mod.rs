@@ -19,6 +19,7 @@ mod projects;
 mod realtime;
 mod schema;
 mod search;
+mod templates;
 mod users;
 
 pub use common::*;
@@ -30,4 +31,5 @@ pub use projects::*;
 pub use realtime::*;
 pub use schema::ID_PATTERN;
 pub use search::*;
+pub use templates::*;
 pub use users::*;

@@ -16,8 +16,9 @@ pub enum Command {
     /// Send a message (in_app by default), log a call, or write a staff note
     Send {
         conversation: Id,
-        /// The text
-        body: String,
+        /// The text (with --template: sent as written instead of the rendered template)
+        #[arg(required_unless_present = "template")]
+        body: Option<String>,
         /// in_app, sms, email or phone
         #[arg(long, default_value = "in_app", value_parser = parse_channel)]
         channel: Channel,
@@ -29,10 +30,16 @@ pub enum Command {
         /// Idempotency key: a retry with the same key sends nothing twice
         #[arg(long)]
         key: Option<String>,
+        /// Send from this template, rendered by the daemon for the conversation
+        #[arg(long)]
+        template: Option<Id>,
+        /// A {{var.NAME}} value for --template, as NAME=VALUE (repeatable)
+        #[arg(long = "var", requires = "template", value_parser = super::templates::parse_variable)]
+        variables: Vec<(String, String)>,
     },
 }
 
-fn parse_channel(text: &str) -> Result<Channel, String> {
+pub(super) fn parse_channel(text: &str) -> Result<Channel, String> {
     Channel::ALL
         .into_iter()
         .find(|c| c.as_str() == text)
@@ -73,12 +80,16 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
             subject,
             private,
             key,
+            template,
+            variables,
         } => {
             let new = NewMessage {
                 channel: Some(channel),
-                body: Some(body),
+                body,
                 subject,
                 private: private.then_some(true),
+                template_id: template,
+                variables: (!variables.is_empty()).then(|| variables.into_iter().collect()),
                 ..Default::default()
             };
             let message = match key {

@@ -4,6 +4,7 @@ mod conversations;
 mod me;
 mod messages;
 mod search;
+mod templates;
 mod tui;
 
 use clap::Subcommand;
@@ -23,6 +24,9 @@ pub enum Command {
     Messages(messages::Command),
     /// Find messages by words and filters (subject, body, attachment names)
     Search(search::Args),
+    /// List, show, create, edit, delete and render message templates (staff)
+    #[command(subcommand)]
+    Templates(templates::Command),
     /// Open the staff console: live conversations, replies, search
     Tui(tui::Args),
 }
@@ -33,6 +37,7 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Conversations(c) => conversations::run(c, client, out).await,
         Command::Messages(c) => messages::run(c, client, out).await,
         Command::Search(args) => search::run(args, client, out).await,
+        Command::Templates(c) => templates::run(c, client, out).await,
         Command::Tui(args) => tui::run(args, client).await,
     }
 }

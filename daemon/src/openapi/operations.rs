@@ -10,6 +10,7 @@ use commcenter::wire::{
     Role, TokenInfo, User, UserPatch, ID_PATTERN,
 };
 use commcenter::wire::{Direction, MessageStatus, SearchHit, SearchSort};
+use commcenter::wire::{NewTemplate, RenderedTemplate, Template, TemplateUpdate};
 use commcenter::{Id, Timestamp};
 use schemars::JsonSchema;
 use serde_json::{json, Value};
@@ -43,7 +44,7 @@ pub struct Param {
 /// generating requests make cursors that parse.
 #[derive(Clone, Copy)]
 enum Cursor {
-    /// The last id of the page: users and projects.
+    /// The last id of the page: users, projects and templates.
     Id,
     /// A message's place in its conversation, a `u64` (up to 19 digits all fit).
     Ordinal,
@@ -176,7 +177,7 @@ fn websocket_query(c: &mut Components) -> Vec<Param> {
     ]
 }
 
-/// The description of each route. (`Presence` and `WsTicket` are routes
+/// The description of each route. (`Presence`, `WsTicket` and `RenderTemplate` are routes
 /// here; their wire types are named through `wire::`.)
 pub fn operation(route: Route, c: &mut Components) -> Op {
     use Route::*;
@@ -225,5 +226,11 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         GetFileThumbnail => op("The image's thumbnail (longest side at most 320 px, JPEG or PNG); 404 for files without one (not an image, or HEIC)", "as for the file", ok::<FileMeta>(c)),
         Presence => op("Every user: whether they have a WebSocket open, and when they were last seen (now, for those online)", "staff", ok::<Vec<wire::Presence>>(c)),
         SearchMessages => Op { query: search_filters(c), ..op("Find messages by their words (subject, body, attachment names) and filters, newest first or by relevance, each with a snippet around the match", "any token (finds only what the caller may see: staff-only notes for staff only)", ok::<Page<SearchHit>>(c)) },
+        ListTemplates => Op { query: paging(Cursor::Id), ..op("Templates, oldest first", "staff", ok::<Page<Template>>(c)) },
+        CreateTemplate => Op { request: body::<NewTemplate>(c), creates: true, ..op("Create a template. Names are unique ignoring case (409 on a duplicate); an unknown or malformed placeholder is 422 naming subject or body", "staff", created::<Template>(c)) },
+        GetTemplate => op("One template", "staff", ok::<Template>(c)),
+        PutTemplate => Op { request: body::<TemplateUpdate>(c), ..op("Change a template: the fields given replace the template's, absent ones stay; channel null: any channel, subject null: none. Checked as on create (409, 422)", "staff", ok::<Template>(c)) },
+        DeleteTemplate => op("Delete a template; messages sent from it keep its template_id, and it can no longer be sent (422 on template_id) or rendered (404)", "staff", (204, None)),
+        RenderTemplate => Op { request: body::<wire::RenderTemplate>(c), ..op("Render a template for a conversation (its customer and project) or a customer; a placeholder without a value is 422 on variables naming every one", "staff", ok::<RenderedTemplate>(c)) },
     }
 }

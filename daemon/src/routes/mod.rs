@@ -10,6 +10,7 @@ pub mod messages;
 pub mod presence;
 pub mod projects;
 pub mod search;
+pub mod templates;
 pub mod users;
 pub mod ws;
 

@@ -24,14 +24,6 @@ pub async fn messages(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
         until: query.timestamp("until")?,
         sort: query.enumerated("sort")?.unwrap_or_default(),
     };
-    if let (Some(since), Some(until)) = (search.since, search.until) {
-        if since > until {
-            return Err(ApiError::bad_request(
-                "since",
-                "since must not be after until",
-            ));
-        }
-    }
     view(&ctx, move |v, caller| {
         v.search_messages(caller, &search, limit, cursor.as_deref())
     })

@@ -21,10 +21,12 @@ mod projects;
 mod realtime;
 mod receipts;
 mod records;
+mod rendering;
 #[cfg(test)]
 mod rollback_tests;
 mod search;
 mod tables;
+mod templates;
 mod tx;
 mod users;
 mod view;

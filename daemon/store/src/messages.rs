@@ -124,7 +124,7 @@ impl Tx<'_> {
         &mut self,
         caller: &Caller,
         conversation_id: Id,
-        new: NewMessage,
+        mut new: NewMessage,
     ) -> Result<Message, StoreError> {
         let mut conversation = self.visible_conversation(caller, conversation_id)?;
         let channel = new.channel.unwrap_or(Channel::InApp);
@@ -132,15 +132,9 @@ impl Tx<'_> {
         access::may_send(caller, channel, private)?;
         check_note_channel(channel, private)?;
         self.check_reachable(&conversation, channel)?;
-        if let Some(template) = new.template_id {
-            return Err(StoreError::invalid(
-                "template_id",
-                format!("template {template} does not exist"),
-            ));
-        }
-        let body = new.body.unwrap_or_default();
+        let text = self.message_text(caller, &conversation, channel, &mut new)?;
         let attachment_ids = new.attachments.unwrap_or_default();
-        check_content(&body, new.subject.as_deref(), &attachment_ids)?;
+        check_content(&text.body, text.subject.as_deref(), &attachment_ids)?;
         self.check_attachments(caller, &attachment_ids)?;
         let location = new
             .location
@@ -154,8 +148,9 @@ impl Tx<'_> {
         let draft = Draft {
             sender: *caller,
             channel,
-            subject: new.subject,
-            body,
+            subject: text.subject,
+            body: text.body,
+            template_id: text.template_id,
             attachment_ids,
             location,
             private,
@@ -191,6 +186,7 @@ impl Tx<'_> {
             channel: message.channel,
             subject: message.subject,
             body: message.body,
+            template_id: None,
             attachment_ids: Vec::new(),
             location,
             private: message.private,
@@ -230,7 +226,7 @@ impl Tx<'_> {
             subject: draft.subject,
             body: draft.body,
             attachment_ids: draft.attachment_ids,
-            template_id: None,
+            template_id: draft.template_id,
             location: draft.location,
             private: draft.private,
             status: draft.status,
@@ -242,7 +238,7 @@ impl Tx<'_> {
         };
         self.put_message(&message)?;
         self.index_attachments(message.id, &message.attachment_ids)?;
-        self.index_message(&message, conversation)?;
+        self.index_message(&message)?;
         self.insert(
             |t| &mut t.conversation_message,
             (conversation.id.to_u128(), ord.all),
@@ -334,6 +330,7 @@ struct Draft {
     channel: Channel,
     subject: Option<String>,
     body: String,
+    template_id: Option<Id>,
     attachment_ids: Vec<Id>,
     location: Option<Location>,
     private: bool,
@@ -397,7 +394,7 @@ fn check_content(body: &str, subject: Option<&str>, attachments: &[Id]) -> Resul
 /// Text may hold tabs and line breaks but no other control character: a NUL
 /// (`\u0000`) or an escape sequence has no place in a message, cannot go by
 /// SMS or email, and could rewrite a staff member's terminal.
-fn check_no_control_chars(field: &'static str, text: &str) -> Result<(), StoreError> {
+pub(super) fn check_no_control_chars(field: &'static str, text: &str) -> Result<(), StoreError> {
     match text
         .chars()
         .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))

@@ -17,8 +17,8 @@ use redb::{Key, ReadableDatabase, ReadableTable, TableHandle, Value};
 use super::{NewFile, Store, StoreError, StoreOptions, Tx, View};
 use commcenter::access::Caller;
 use commcenter::wire::{
-    ConversationPatch, ConversationStatus, NewConversation, NewMessage, NewProject, NewToken,
-    NewUser, ProjectPatch, ReceiptState, Role, UserPatch,
+    ConversationPatch, ConversationStatus, NewConversation, NewMessage, NewProject, NewTemplate,
+    NewToken, NewUser, ProjectPatch, ReceiptState, Role, TemplateUpdate, UserPatch,
 };
 use commcenter::{Id, Timestamp};
 
@@ -52,7 +52,7 @@ fn dump_view(view: &View) -> Dump {
         crew_project, conversation, activity_conversation, customer_conversation, message,
         conversation_message, message_receipt, conversation_read_marker, event,
         user_idempotency, ws_ticket, file, blob_file, file_message, search_posting,
-        search_term, search_doc, search_conversation_doc,
+        search_term, search_doc, search_conversation_doc, template, template_name_template,
     )
 }
 
@@ -84,6 +84,7 @@ struct Fixture {
     token: Id,
     /// The secret of a WebSocket ticket that has expired unredeemed.
     expired_ticket: String,
+    template: Id,
 }
 
 fn caller(id: Id, role: Role) -> Caller {
@@ -143,6 +144,7 @@ fn build_fixture(tx: &mut Tx<'_>) -> Result<Fixture, StoreError> {
     let file = tx.create_files(&customer, vec![new_file()])?.remove(0);
     let token = tx.issue_token(&admin, customer.user_id, NewToken::default())?;
     let expired_ticket = tx.issue_ws_ticket(&customer, -1)?.ticket;
+    let template = tx.create_template(&admin, new_template("Visit"))?.id;
     Ok(Fixture {
         admin,
         customer,
@@ -153,7 +155,16 @@ fn build_fixture(tx: &mut Tx<'_>) -> Result<Fixture, StoreError> {
         file: file.id,
         token: token.id,
         expired_ticket,
+        template,
     })
+}
+
+fn new_template(name: &str) -> NewTemplate {
+    NewTemplate {
+        name: name.into(),
+        body: "Hello {{customer.first_name}}".into(),
+        ..NewTemplate::default()
+    }
 }
 
 fn text(body: &str) -> NewMessage {
@@ -174,7 +185,7 @@ async fn open_with_fixture() -> (tempfile::TempDir, Store, Fixture) {
 type Write = fn(&mut Tx<'_>, &Fixture) -> Result<(), StoreError>;
 
 /// Every kind of write, each touching other tables.
-const WRITES: [(&str, Write); 18] = [
+const WRITES: [(&str, Write); 22] = [
     ("create_user", |tx, f| {
         tx.create_user(&f.admin, new_user("Cy", Role::Agent))
             .map(drop)
@@ -257,6 +268,27 @@ const WRITES: [(&str, Write); 18] = [
             .map(drop)
     }),
     ("prune_ws_tickets", |tx, _| tx.prune_ws_tickets().map(drop)),
+    ("create_template", |tx, f| {
+        tx.create_template(&f.admin, new_template("Quote"))
+            .map(drop)
+    }),
+    ("update_template", |tx, f| {
+        let rename = TemplateUpdate {
+            name: Some("Site visit".into()),
+            ..TemplateUpdate::default()
+        };
+        tx.update_template(&f.admin, f.template, rename).map(drop)
+    }),
+    ("delete_template", |tx, f| {
+        tx.delete_template(&f.admin, f.template)
+    }),
+    ("send_message_from_template", |tx, f| {
+        let new = NewMessage {
+            template_id: Some(f.template),
+            ..NewMessage::default()
+        };
+        tx.send_message(&f.admin, f.conversation, new).map(drop)
+    }),
 ];
 
 fn refused() -> StoreError {

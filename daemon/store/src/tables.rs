@@ -94,6 +94,13 @@ pub(crate) const SEARCH_DOC: TableDefinition<u64, &[u8]> = TableDefinition::new(
 pub(crate) const SEARCH_CONVERSATION_DOC: TableDefinition<(u128, u64), u16> =
     TableDefinition::new("search_conversation_doc");
 
+/// template id → `Template` JSON.
+pub(crate) const TEMPLATE: TableDefinition<u128, &[u8]> = TableDefinition::new("template");
+/// A template's name folded to lower case → template id: names are unique
+/// ignoring case.
+pub(crate) const TEMPLATE_NAME_TEMPLATE: TableDefinition<&str, u128> =
+    TableDefinition::new("template_name_template");
+
 #[cfg(test)]
 mod tests {
     use redb::{Database, ReadableDatabase, TableDefinition};

@@ -63,6 +63,8 @@ pub struct Tables<M: Mode> {
     pub(super) search_term: M::Table<&'static str, u64>,
     pub(super) search_doc: M::Table<u64, Bytes>,
     pub(super) search_conversation_doc: M::Table<(u128, u64), u16>,
+    pub(super) template: M::Table<u128, Bytes>,
+    pub(super) template_name_template: M::Table<&'static str, u128>,
 }
 
 macro_rules! open_all {
@@ -93,6 +95,8 @@ macro_rules! open_all {
             search_term: $txn.open_table(SEARCH_TERM)?,
             search_doc: $txn.open_table(SEARCH_DOC)?,
             search_conversation_doc: $txn.open_table(SEARCH_CONVERSATION_DOC)?,
+            template: $txn.open_table(TEMPLATE)?,
+            template_name_template: $txn.open_table(TEMPLATE_NAME_TEMPLATE)?,
         }
     };
 }

@@ -13,10 +13,9 @@ use redb::ReadableTable;
 use super::postings::{self, decode_block, encode_block, DocTraits, Posting, BLOCK_POSTINGS};
 use super::tokenize::tokenize;
 use super::{DocRecord, SEARCH_DOCS, SEARCH_TOKENS};
-use crate::records::{ConversationRecord, MessageRecord};
+use crate::records::MessageRecord;
 use crate::tx::Tx;
 use crate::{meta_u64, StoreError};
-use commcenter::wire::ConversationKind;
 
 /// Postings of this transaction, by token, not yet in their blocks.
 #[derive(Default)]
@@ -28,11 +27,7 @@ pub struct Pending {
 
 impl Tx<'_> {
     /// Indexes a new message: its subject, body and attachment names.
-    pub(crate) fn index_message(
-        &mut self,
-        message: &MessageRecord,
-        conversation: &ConversationRecord,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn index_message(&mut self, message: &MessageRecord) -> Result<(), StoreError> {
         let mut names = Vec::new();
         for id in &message.attachment_ids {
             if let Some(file) = self.find_file(*id)? {
@@ -56,8 +51,6 @@ impl Tx<'_> {
             direction: message.direction,
             private: message.private,
             has_attachments: !message.attachment_ids.is_empty(),
-            project_conversation: conversation.kind == ConversationKind::Project,
-            customer: message.customer_id,
             length,
         };
         let doc = self.new_doc(message, &traits)?;

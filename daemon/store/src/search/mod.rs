@@ -30,10 +30,10 @@ pub use parse::ParsedQuery;
 
 use redb::ReadableTable;
 
-use crate::records::{decode, ConversationRecord, MessageRecord};
+use crate::records::{decode, MessageRecord};
 use crate::tx::{Mode, Tables, Tx};
 use crate::{StoreError, View};
-use commcenter::access::{Audience, Caller};
+use commcenter::access::Caller;
 use commcenter::wire::{Page, SearchHit, SearchQuery};
 use commcenter::Id;
 use postings::Posting;
@@ -45,42 +45,37 @@ const SEARCH_TOKENS: &str = "search_tokens";
 /// store's messages predating the index are all in it.
 const SEARCH_BACKFILL: &str = "search_backfill";
 
-/// What a search reads about a document to confirm a candidate: who it
-/// belongs to, and its posting traits. 66 bytes.
+/// What a search reads about a document: its message and conversation
+/// (whose record says whose it is), and its posting traits. 34 bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct DocRecord {
     pub message: Id,
     pub conversation: Id,
-    pub customer: Id,
-    pub project: Option<Id>,
     pub traits: Posting,
 }
+
+const DOC_RECORD_BYTES: usize = 34;
 
 impl DocRecord {
     fn of(message: &MessageRecord, traits: Posting) -> DocRecord {
         DocRecord {
             message: message.id,
             conversation: message.conversation_id,
-            customer: message.customer_id,
-            project: message.project_id,
             traits,
         }
     }
 
-    fn encode(&self) -> [u8; 66] {
-        let mut out = [0u8; 66];
+    fn encode(&self) -> [u8; DOC_RECORD_BYTES] {
+        let mut out = [0u8; DOC_RECORD_BYTES];
         out[..16].copy_from_slice(&self.message.to_u128().to_be_bytes());
         out[16..32].copy_from_slice(&self.conversation.to_u128().to_be_bytes());
-        out[32..48].copy_from_slice(&self.customer.to_u128().to_be_bytes());
-        let project = self.project.map_or(0, Id::to_u128);
-        out[48..64].copy_from_slice(&project.to_be_bytes());
-        out[64] = self.traits.flags;
-        out[65] = self.traits.norm;
+        out[32] = self.traits.flags;
+        out[33] = self.traits.norm;
         out
     }
 
     fn decode(doc: u64, bytes: &[u8]) -> Result<DocRecord, StoreError> {
-        let bytes: &[u8; 66] = bytes
+        let bytes: &[u8; DOC_RECORD_BYTES] = bytes
             .try_into()
             .map_err(|_| StoreError::Corrupt(format!("search doc {doc} is damaged")))?;
         let id = |at: usize| {
@@ -88,32 +83,15 @@ impl DocRecord {
             raw.copy_from_slice(&bytes[at..at + 16]);
             Id::from_u128(u128::from_be_bytes(raw))
         };
-        let project = id(48);
-        let customer = id(32);
         Ok(DocRecord {
             message: id(0),
             conversation: id(16),
-            customer,
-            project: (project.to_u128() != 0).then_some(project),
             traits: Posting {
                 doc,
-                flags: bytes[64],
-                norm: bytes[65],
-                owner: postings::owner_hash(customer),
+                flags: bytes[32],
+                norm: bytes[33],
             },
         })
-    }
-
-    /// Who may see the message: [`commcenter::access`]'s audience of a
-    /// message in its conversation.
-    fn audience(&self) -> Audience {
-        let conversation = match (self.traits.project_conversation(), self.project) {
-            (true, Some(project_id)) => Audience::Crew { project_id },
-            _ => Audience::Customer {
-                customer_id: self.customer,
-            },
-        };
-        conversation.private_if(self.traits.private())
     }
 }
 
@@ -127,31 +105,38 @@ impl<M: Mode> Tables<M> {
 }
 
 /// The size of the search index, for benchmarks and operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSize {
     /// Documents (messages) indexed.
     pub docs: u64,
     /// Bytes of the index's tables: stored data, page metadata and unused
     /// space inside their pages.
     pub bytes: u64,
+    /// The same, table by table.
+    pub tables: Vec<(&'static str, u64)>,
 }
 
 impl View {
     /// How big the search index is.
     pub fn search_index_size(&self) -> Result<IndexSize, StoreError> {
         use redb::ReadableTableMetadata;
-        let mut bytes = 0;
-        for stats in [
-            self.search_posting.stats()?,
-            self.search_term.stats()?,
-            self.search_doc.stats()?,
-            self.search_conversation_doc.stats()?,
+        let mut tables = Vec::new();
+        for (name, stats) in [
+            ("search_posting", self.search_posting.stats()?),
+            ("search_term", self.search_term.stats()?),
+            ("search_doc", self.search_doc.stats()?),
+            (
+                "search_conversation_doc",
+                self.search_conversation_doc.stats()?,
+            ),
         ] {
-            bytes += stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
+            let bytes = stats.stored_bytes() + stats.metadata_bytes() + stats.fragmented_bytes();
+            tables.push((name, bytes));
         }
         Ok(IndexSize {
             docs: crate::meta_u64(&self.meta, SEARCH_DOCS)?.unwrap_or(0),
-            bytes,
+            bytes: tables.iter().map(|(_, b)| b).sum(),
+            tables,
         })
     }
 
@@ -213,12 +198,7 @@ fn backfill_batch(tx: &mut Tx<'_>, after: u128) -> Result<Vec<Id>, StoreError> {
     }
     let mut ids = Vec::with_capacity(records.len());
     for message in &records {
-        let conversation: ConversationRecord = tx
-            .find_conversation(message.conversation_id)?
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("message {} has no conversation", message.id))
-            })?;
-        tx.index_message(message, &conversation)?;
+        tx.index_message(message)?;
         ids.push(message.id);
     }
     Ok(ids)

@@ -6,17 +6,13 @@
 //! by [`DOC_SHIFT`] bits plus a slot within that millisecond, so that doc
 //! order is time order (newest first is a walk backwards) and a date range
 //! is a doc range. Within a block, entries are sorted by doc and stored as
-//! varint deltas followed by four bytes:
+//! varint deltas followed by two bytes:
 //!
-//! - `flags`: channel (2 bits), outbound, private, has attachments, project
-//!   conversation, and the term frequency minus one (2 bits, capped at 4);
-//! - `norm`: the document's length in tokens, quantised ([`norm_byte`]);
-//! - `owner`: a 16-bit hash of the message's customer, so that a customer's
-//!   search, or a filter by customer, skips other customers' documents
-//!   without reading their records (a match is then confirmed on the record).
+//! - `flags`: channel (2 bits), outbound, private, has attachments, and the
+//!   term frequency minus one (2 bits, capped at 4);
+//! - `norm`: the document's length in tokens, quantised ([`norm_byte`]).
 
 use commcenter::wire::{Channel, Direction};
-use commcenter::Id;
 
 /// Bits of a doc number below the millisecond: 4,096 messages per ms.
 pub const DOC_SHIFT: u32 = 12;
@@ -29,14 +25,12 @@ pub struct Posting {
     pub doc: u64,
     pub flags: u8,
     pub norm: u8,
-    pub owner: u16,
 }
 
 const CHANNEL_MASK: u8 = 0b0000_0011;
 const OUTBOUND: u8 = 0b0000_0100;
 const PRIVATE: u8 = 0b0000_1000;
 const ATTACHMENTS: u8 = 0b0001_0000;
-const PROJECT: u8 = 0b0010_0000;
 const TF_SHIFT: u32 = 6;
 
 /// What a posting says about its document, besides its number.
@@ -46,8 +40,6 @@ pub struct DocTraits {
     pub direction: Direction,
     pub private: bool,
     pub has_attachments: bool,
-    pub project_conversation: bool,
-    pub customer: Id,
     /// Tokens in the document.
     pub length: usize,
 }
@@ -65,13 +57,11 @@ impl Posting {
             | flag(traits.direction == Direction::Outbound, OUTBOUND)
             | flag(traits.private, PRIVATE)
             | flag(traits.has_attachments, ATTACHMENTS)
-            | flag(traits.project_conversation, PROJECT)
             | tf << TF_SHIFT;
         Posting {
             doc,
             flags,
             norm: norm_byte(traits.length),
-            owner: owner_hash(traits.customer),
         }
     }
 
@@ -82,12 +72,11 @@ impl Posting {
     }
 
     /// A posting from [`Posting::packed_traits`].
-    pub fn from_packed(doc: u64, packed: u16, owner: u16) -> Posting {
+    pub fn from_packed(doc: u64, packed: u16) -> Posting {
         Posting {
             doc,
             flags: packed as u8,
             norm: (packed >> 8) as u8,
-            owner,
         }
     }
 
@@ -116,10 +105,6 @@ impl Posting {
         self.flags & ATTACHMENTS != 0
     }
 
-    pub fn project_conversation(&self) -> bool {
-        self.flags & PROJECT != 0
-    }
-
     /// How often the token occurs in the document, 1 to 4.
     pub fn term_frequency(&self) -> u32 {
         u32::from(self.flags >> TF_SHIFT) + 1
@@ -137,13 +122,6 @@ fn flag(set: bool, bit: u8) -> u8 {
     } else {
         0
     }
-}
-
-/// A 16-bit hash of a customer id: equal ids, equal hashes.
-pub fn owner_hash(customer: Id) -> u16 {
-    let v = customer.to_u128();
-    let folded = (v as u64) ^ ((v >> 64) as u64);
-    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as u16
 }
 
 /// Lengths up to 32 exactly, then in steps of about 6 %: BM25 needs the
@@ -170,14 +148,13 @@ pub fn doc_number(created_ms: i64, slot: u64) -> u64 {
 
 /// Encodes postings sorted by doc, each doc relative to `first`.
 pub fn encode_block(first: u64, postings: &[Posting]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(postings.len() * 7);
+    let mut out = Vec::with_capacity(postings.len() * 5);
     let mut previous = first;
     for p in postings {
         write_varint(&mut out, p.doc - previous);
         previous = p.doc;
         out.push(p.flags);
         out.push(p.norm);
-        out.extend_from_slice(&p.owner.to_le_bytes());
     }
     out
 }
@@ -189,14 +166,13 @@ pub fn decode_block(first: u64, bytes: &[u8], out: &mut Vec<Posting>) -> Option<
     let mut doc = first;
     while at < bytes.len() {
         doc = doc.checked_add(read_varint(bytes, &mut at)?)?;
-        let rest = bytes.get(at..at + 4)?;
+        let rest = bytes.get(at..at + 2)?;
         out.push(Posting {
             doc,
             flags: rest[0],
             norm: rest[1],
-            owner: u16::from_le_bytes([rest[2], rest[3]]),
         });
-        at += 4;
+        at += 2;
     }
     Some(())
 }
@@ -232,8 +208,6 @@ mod tests {
             direction: Direction::Outbound,
             private: true,
             has_attachments: false,
-            project_conversation: true,
-            customer: Id::from_u128(77),
             length,
         }
     }
@@ -251,10 +225,9 @@ mod tests {
         let p = decoded[0];
         assert_eq!(p.channel(), Channel::Email);
         assert_eq!(p.direction(), Direction::Outbound);
-        assert!(p.private() && p.project_conversation() && !p.has_attachments());
+        assert!(p.private() && !p.has_attachments());
         assert_eq!(p.term_frequency(), 3);
         assert_eq!(decoded[2].term_frequency(), 4);
-        assert_eq!(p.owner, owner_hash(Id::from_u128(77)));
     }
 
     #[test]

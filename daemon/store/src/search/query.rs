@@ -34,11 +34,11 @@ pub(super) fn run(
     limit: usize,
     cursor: Option<&str>,
 ) -> Result<Page<SearchHit>, StoreError> {
-    let after = cursor.map(|c| Cursor::decode(c, query.sort)).transpose()?;
+    let after = cursor.map(Cursor::decode).transpose()?;
     let rules = Rules::new(view, caller, query, parsed)?;
-    let mut sources = sources(view, parsed, rules.scope.as_deref())?;
+    let mut sources = sources(view, parsed, rules.scope.as_ref())?;
     let (lower, mut upper) = doc_bounds(query);
-    if let Some(Cursor::Newest { below }) = after {
+    if let Some(below) = after.and_then(|c| c.below(query.sort)) {
         upper = upper.min(below);
     }
     if rules.impossible || sources.iter().any(|s| s.size() == 0) || upper <= lower {

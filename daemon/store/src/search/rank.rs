@@ -95,6 +95,19 @@ pub(super) enum Cursor {
 }
 
 impl Cursor {
+    /// The docs a page after this cursor may hold are below this one, in
+    /// either order: a newest-first cursor bounds the walk, and a ranking
+    /// cursor read by a newest-first search continues below its doc. (A
+    /// newest-first cursor read by a ranking search ranks the docs below
+    /// it.) So every cursor is readable whatever `sort` says.
+    pub(super) fn below(&self, sort: SearchSort) -> Option<u64> {
+        match (self, sort) {
+            (Cursor::Newest { below }, _) => Some(*below),
+            (Cursor::Relevance { doc, .. }, SearchSort::Newest) => Some(*doc),
+            (Cursor::Relevance { .. }, SearchSort::Relevance) => None,
+        }
+    }
+
     fn encode(&self) -> String {
         match self {
             Cursor::Newest { below } => format!("n{below}"),
@@ -102,14 +115,13 @@ impl Cursor {
         }
     }
 
-    /// A cursor of a search sorted by `sort`.
-    pub(super) fn decode(text: &str, sort: SearchSort) -> Result<Cursor, StoreError> {
+    /// A cursor of either order (see [`Cursor::below`]).
+    pub(super) fn decode(text: &str) -> Result<Cursor, StoreError> {
         let bad = || StoreError::BadRequest {
             message: format!("`{text}` is not a cursor of this search"),
             field: Some("cursor"),
         };
-        if sort == SearchSort::Newest {
-            let below = text.strip_prefix('n').ok_or_else(bad)?;
+        if let Some(below) = text.strip_prefix('n') {
             return Ok(Cursor::Newest {
                 below: below.parse().map_err(|_| bad())?,
             });

@@ -3,11 +3,14 @@
 
 use super::index;
 use super::parse::ParsedQuery;
-use super::postings::{owner_hash, Posting};
+use super::postings::Posting;
 use super::DocRecord;
+use std::collections::HashMap;
+
 use crate::records::ConversationRecord;
 use crate::tx::ReadMode;
 use crate::{StoreError, View};
+use commcenter::Id;
 
 /// A prefix stands for at most this many of its completions (the most
 /// frequent), among the first [`MAX_PREFIX_SCAN`] in alphabetical order.
@@ -69,7 +72,6 @@ type ScopeTable = <ReadMode as crate::tx::Mode>::Table<(u128, u64), u16>;
 pub(super) struct ScopeCursor<'v> {
     table: &'v ScopeTable,
     conversation: u128,
-    owner: u16,
 }
 
 impl ScopeCursor<'_> {
@@ -81,7 +83,7 @@ impl ScopeCursor<'_> {
             .range((c, 0)..=(c, target))?
             .next_back()
             .transpose()?;
-        Ok(row.map(|(k, v)| Posting::from_packed(k.value().1, v.value(), self.owner)))
+        Ok(row.map(|(k, v)| Posting::from_packed(k.value().1, v.value())))
     }
 }
 
@@ -157,19 +159,18 @@ impl Source<'_> {
 pub(super) fn sources<'v>(
     view: &'v View,
     parsed: &ParsedQuery,
-    scope: Option<&[ConversationRecord]>,
+    scope: Option<&HashMap<Id, ConversationRecord>>,
 ) -> Result<Vec<Source<'v>>, StoreError> {
     let mut sources = Vec::new();
     if let Some(scope) = scope {
         let cursors = scope
-            .iter()
+            .values()
             .map(|c| ScopeCursor {
                 table: &view.search_conversation_doc,
                 conversation: c.id.to_u128(),
-                owner: owner_hash(c.customer_id),
             })
             .collect();
-        let size = scope.iter().map(|c| c.all.count).sum();
+        let size = scope.values().map(|c| c.all.count).sum();
         sources.push(Source::Scope(cursors, size));
     }
     if parsed.is_empty() {
