@@ -3,7 +3,7 @@
 //! sends a reply and sees it appear, then sees a message another client
 //! sends arrive live. Needs `tmux` (scripts/test-peers.sh installs it).
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use commcenter::client::Client;
@@ -99,7 +99,12 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.command().arg("kill-server").status();
+        // The server is usually gone already (the console quit); say nothing.
+        let _ = self
+            .command()
+            .arg("kill-server")
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
