@@ -92,6 +92,7 @@ impl Tmux {
     fn session_alive(&self) -> bool {
         self.command()
             .args(["has-session", "-t", "console"])
+            .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
     }
