@@ -65,6 +65,8 @@ pub enum Loaded {
     Users(Vec<User>),
     User(User),
     Conversations(Page<Conversation>),
+    /// The next page of the list, for the same filter.
+    MoreConversations(Page<Conversation>),
     Conversation(Conversation),
     Messages {
         conversation_id: Id,
@@ -124,6 +126,10 @@ pub enum Command {
     FetchUser(Id),
     FetchConversation(Id),
     LoadConversations(ConversationFilter),
+    LoadMoreConversations {
+        filter: ConversationFilter,
+        cursor: String,
+    },
     LoadRecentChannels,
     LoadThread {
         conversation_id: Id,

@@ -80,6 +80,9 @@ pub struct ConversationList {
     pub items: Vec<Conversation>,
     pub filter: ListFilter,
     pub loading: bool,
+    /// Cursor to the next page of the list, `None` once all are loaded.
+    pub more: Option<String>,
+    pub loading_more: bool,
     /// The selected conversation, kept by id so that reordering keeps it.
     pub selected: Option<Id>,
     /// The channel of the latest message seen per conversation (the
@@ -150,6 +153,18 @@ impl ConversationList {
         if self.selected.is_none() {
             self.select_first();
         }
+    }
+
+    /// Adds a further page (entries already known by a live event are
+    /// replaced by the daemon's record).
+    pub fn extend(&mut self, items: Vec<Conversation>) {
+        for c in items {
+            match self.items.iter_mut().find(|x| x.id == c.id) {
+                Some(slot) => *slot = c,
+                None => self.items.push(c),
+            }
+        }
+        self.sort();
     }
 
     pub fn remove(&mut self, id: Id) {

@@ -1,6 +1,6 @@
 //! Keys and answers for the conversation list.
 
-use commcenter::wire::{Channel, Conversation};
+use commcenter::wire::{Channel, Conversation, Page};
 
 use super::{open_thread, want_user};
 use crate::action::{Action, Command, Effect};
@@ -42,6 +42,27 @@ pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
+    load_more_near_the_end(app, fx);
+}
+
+/// Rows from the end of the list at which the next page is asked for, so
+/// it is usually there before the selection reaches the end.
+const PREFETCH_ROWS: usize = 20;
+
+fn load_more_near_the_end(app: &mut App, fx: &mut Vec<Effect>) {
+    let list = &app.list;
+    let near_end = list.selected_index() + PREFETCH_ROWS >= list.visible().len();
+    if !near_end || list.loading_more || list.loading {
+        return;
+    }
+    let Some(cursor) = list.more.clone() else {
+        return;
+    };
+    app.list.loading_more = true;
+    fx.push(Effect::Request(Command::LoadMoreConversations {
+        filter: app.list.filter.to_api(app.my_id()),
+        cursor,
+    }));
 }
 
 fn page_step(app: &App) -> isize {
@@ -66,15 +87,28 @@ fn refilter(app: &mut App, fx: &mut Vec<Effect>) {
     )));
 }
 
-pub(super) fn loaded(app: &mut App, items: Vec<Conversation>, fx: &mut Vec<Effect>) {
+pub(super) fn loaded(app: &mut App, page: Page<Conversation>, fx: &mut Vec<Effect>) {
     app.list.loading = false;
-    for c in &items {
+    app.list.loading_more = false;
+    want_people(app, &page.items, fx);
+    app.list.more = page.next_cursor;
+    app.list.replace(page.items);
+}
+
+pub(super) fn more_loaded(app: &mut App, page: Page<Conversation>, fx: &mut Vec<Effect>) {
+    app.list.loading_more = false;
+    want_people(app, &page.items, fx);
+    app.list.more = page.next_cursor;
+    app.list.extend(page.items);
+}
+
+fn want_people(app: &mut App, items: &[Conversation], fx: &mut Vec<Effect>) {
+    for c in items {
         want_user(app, c.customer_id, fx);
         if let Some(assignee) = c.assignee_id {
             want_user(app, assignee, fx);
         }
     }
-    app.list.replace(items);
 }
 
 /// The daemon's record of one conversation, for the caller (after a change

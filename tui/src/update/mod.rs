@@ -159,7 +159,8 @@ fn on_loaded(app: &mut App, loaded: Loaded, fx: &mut Vec<Effect>) {
         Loaded::User(user) => {
             app.users.insert(user.id, user);
         }
-        Loaded::Conversations(page) => list::loaded(app, page.items, fx),
+        Loaded::Conversations(page) => list::loaded(app, page, fx),
+        Loaded::MoreConversations(page) => list::more_loaded(app, page, fx),
         Loaded::Conversation(c) => list::conversation_loaded(app, c, fx),
         Loaded::Messages {
             conversation_id,

@@ -125,6 +125,37 @@ fn u_shows_only_unread_conversations_without_a_request() {
 }
 
 #[test]
+fn nearing_the_end_of_the_list_asks_for_the_next_page_once() {
+    let mut app = fixture::app();
+    app.list.more = Some("page-2".to_owned());
+    let fx = press(&mut app, KeyCode::Char('j'));
+    match requests(&fx)[..] {
+        [Command::LoadMoreConversations { cursor, .. }] => assert_eq!(cursor, "page-2"),
+        ref other => panic!("expected one request for more, got {other:?}"),
+    }
+    assert!(requests(&press(&mut app, KeyCode::Char('j'))).is_empty());
+}
+
+#[test]
+fn the_next_page_is_added_below_keeping_the_selection() {
+    let mut app = fixture::app();
+    app.list.more = Some("page-2".to_owned());
+    press(&mut app, KeyCode::Char('j'));
+    let mut older = fixture::conversations().remove(3);
+    older.id = Id::from_u128(555);
+    older.last_message_at = Some(NOW.plus_millis(-90 * 24 * 3_600_000));
+    older.updated_at = older.last_message_at.unwrap();
+    let page = Page {
+        items: vec![older],
+        next_cursor: None,
+    };
+    update(&mut app, Action::Loaded(Loaded::MoreConversations(page)));
+    assert_eq!(app.list.visible().last().unwrap().id, Id::from_u128(555));
+    assert_eq!(selected(&app), CREW);
+    assert_eq!(app.list.more, None);
+}
+
+#[test]
 fn q_quits_from_the_conversation_list() {
     let mut app = fixture::app();
     press(&mut app, KeyCode::Char('q'));

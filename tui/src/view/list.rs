@@ -82,7 +82,15 @@ fn draw_filters(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled("  unread only", theme.key()));
     }
     let count = app.list.visible().len();
-    spans.push(Span::styled(format!("  · {count} shown"), theme.dim()));
+    let more = if app.list.more.is_some() {
+        ", more below"
+    } else {
+        ""
+    };
+    spans.push(Span::styled(
+        format!("  · {count} shown{more}"),
+        theme.dim(),
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

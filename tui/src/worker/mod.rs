@@ -73,6 +73,11 @@ async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, Cl
                 .list_conversations_page(&filter, Some(CONVERSATION_PAGE), None)
                 .await?,
         ),
+        Command::LoadMoreConversations { filter, cursor } => Loaded::MoreConversations(
+            client
+                .list_conversations_page(&filter, Some(CONVERSATION_PAGE), Some(&cursor))
+                .await?,
+        ),
         Command::LoadRecentChannels => Loaded::RecentChannels(recent_channels(client).await?),
         Command::LoadThread {
             conversation_id,
