@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use commcenter::client::Client;
-use commcenter::wire::{ConversationFilter, EventData, NewMessage};
+use commcenter::wire::{ConversationFilter, EventData, NewMessage, TypingState};
 use commcenter_tui::action::{Action, Command, ConnState, Live};
 use commcenter_tui::worker;
 use commcenterd::{AppState, Settings};
@@ -124,5 +124,40 @@ async fn a_failed_request_comes_back_as_an_error_not_a_hang() {
         |a| matches!(a, Action::Failed(e) if e.contains("not found")),
     )
     .await;
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_in_one_console_shows_in_another() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
+    let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
+    let tom = Client::new(&url, Some("cct_demo_tom".to_owned()));
+    let me = priya.me().await.expect("me").id;
+    let conversation = priya
+        .list_conversations(&ConversationFilter::default())
+        .await
+        .expect("list")
+        .items[0]
+        .id;
+    let (priya_tx, mut priya_actions) = tokio::sync::mpsc::unbounded_channel();
+    let (tom_tx, mut tom_actions) = tokio::sync::mpsc::unbounded_channel();
+    let priya_console = worker::spawn(priya, priya_tx);
+    let _tom_console = worker::spawn(tom, tom_tx);
+    next(&mut priya_actions, |a| *a == Action::Live(Live::Resync)).await;
+    next(&mut tom_actions, |a| *a == Action::Live(Live::Resync)).await;
+
+    priya_console
+        .send(Command::Typing {
+            conversation_id: conversation,
+            state: TypingState::Start,
+        })
+        .expect("worker");
+    let typing = Action::Live(Live::Typing {
+        conversation_id: conversation,
+        user_id: me,
+        state: TypingState::Start,
+    });
+    next(&mut tom_actions, |a| *a == typing).await;
     daemon.stop().await;
 }

@@ -156,6 +156,11 @@ pub enum Command {
         generation: u64,
         query: String,
     },
+    /// Tells the conversation's participants that the caller is typing.
+    Typing {
+        conversation_id: Id,
+        state: TypingState,
+    },
 }
 
 /// What `update` asks of the outside world.

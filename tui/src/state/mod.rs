@@ -13,7 +13,7 @@ use commcenter::{Id, Timestamp};
 pub use editor::Editor;
 pub use list::{ConversationList, ListFilter, StatusFilter};
 pub use search::SearchState;
-pub use thread::{Composer, Thread, TYPING_TTL_MS};
+pub use thread::{Composer, Thread, TYPING_REPEAT_MS, TYPING_TTL_MS};
 
 use crate::action::ConnState;
 use crate::keymap::Focus;

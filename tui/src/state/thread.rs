@@ -11,6 +11,9 @@ use super::Editor;
 
 /// How long a `typing: start` is believed without a refresh (ms).
 pub const TYPING_TTL_MS: i64 = 6_000;
+/// How often a `typing: start` is repeated while typing (ms): within the
+/// TTL, so others' indicators stay on.
+pub const TYPING_REPEAT_MS: i64 = 3_000;
 
 #[derive(Debug, Clone)]
 pub struct Thread {
@@ -39,6 +42,9 @@ pub struct Composer {
     /// A staff-only note rather than a reply.
     pub private: bool,
     pub sending: bool,
+    /// When a `typing: start` was last sent, to send one every few
+    /// seconds rather than one per key.
+    pub typing_sent: Option<Timestamp>,
 }
 
 impl Composer {
@@ -48,6 +54,7 @@ impl Composer {
             channel,
             private: false,
             sending: false,
+            typing_sent: None,
         }
     }
 

@@ -88,11 +88,7 @@ fn by_focus(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
 
 fn text_input(app: &mut App, key: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
     match app.focus() {
-        Focus::Composer => {
-            if let Some(composer) = app.thread.as_mut().and_then(|t| t.composer.as_mut()) {
-                composer.editor.handle(&key);
-            }
-        }
+        Focus::Composer => thread::edit(app, key, fx),
         Focus::Search => search::edit(app, key, fx),
         Focus::Prompt => {
             if let Some(Popup::Tags(editor)) = &mut app.popup {

@@ -275,7 +275,11 @@ fn enter_in_the_editor_sends_the_reply() {
     press(&mut app, KeyCode::Char('r'));
     typed(&mut app, "On my way");
     let fx = press(&mut app, KeyCode::Enter);
-    match requests(&fx)[..] {
+    let sends: Vec<_> = requests(&fx)
+        .into_iter()
+        .filter(|c| matches!(c, Command::Send { .. }))
+        .collect();
+    match sends[..] {
         [Command::Send {
             conversation_id,
             message,
@@ -320,6 +324,41 @@ fn an_empty_reply_is_not_sent() {
     press(&mut app, KeyCode::Char('r'));
     typed(&mut app, "  ");
     assert!(press(&mut app, KeyCode::Enter).is_empty());
+}
+
+fn typing_frames(effects: &[Effect]) -> Vec<TypingState> {
+    requests(effects)
+        .into_iter()
+        .filter_map(|c| match c {
+            Command::Typing { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn typing_a_reply_says_so_once_every_few_seconds_and_stops_on_send() {
+    let mut app = fixture::app_in_thread();
+    press(&mut app, KeyCode::Char('r'));
+    let first = press(&mut app, KeyCode::Char('O'));
+    assert_eq!(typing_frames(&first), [TypingState::Start]);
+    assert!(typing_frames(&press(&mut app, KeyCode::Char('k'))).is_empty());
+    update(&mut app, Action::Tick(NOW.plus_millis(3_500)));
+    assert_eq!(
+        typing_frames(&press(&mut app, KeyCode::Char('!'))),
+        [TypingState::Start]
+    );
+    assert_eq!(
+        typing_frames(&press(&mut app, KeyCode::Enter)),
+        [TypingState::Stop]
+    );
+}
+
+#[test]
+fn writing_a_private_note_does_not_say_typing() {
+    let mut app = fixture::app_in_thread();
+    press(&mut app, KeyCode::Char('n'));
+    assert!(typing_frames(&press(&mut app, KeyCode::Char('x'))).is_empty());
 }
 
 #[test]

@@ -2,12 +2,13 @@
 
 use commcenter::wire::{
     Channel, ConversationPatch, ConversationStatus, Direction, Message, NewMessage, Page, Role,
+    TypingState,
 };
 use commcenter::Id;
 
 use super::want_user;
 use crate::action::{Action, Command, Effect};
-use crate::state::{App, Composer, Editor, Picker, Popup, Screen, Thread};
+use crate::state::{App, Composer, Editor, Picker, Popup, Screen, Thread, TYPING_REPEAT_MS};
 
 pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     if app.thread.as_ref().is_some_and(|t| t.composer.is_some()) {
@@ -120,6 +121,7 @@ fn composer(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Send if !composer.editor.is_blank() && !composer.sending => {
             composer.sending = true;
+            stop_typing(id, composer, fx);
             fx.push(Effect::Request(Command::Send {
                 conversation_id: id,
                 message: new_message(composer),
@@ -130,8 +132,47 @@ fn composer(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             let i = Channel::ALL.iter().position(|c| *c == composer.channel);
             composer.channel = Channel::ALL[(i.unwrap_or(0) + 1) % Channel::ALL.len()];
         }
-        Action::Back => thread.composer = None,
+        Action::Back => {
+            stop_typing(id, composer, fx);
+            thread.composer = None;
+        }
         _ => {}
+    }
+}
+
+/// Applies an editing key to the reply editor and tells the conversation
+/// the caller is typing (never for a private note: the customer would see
+/// that staff are writing something).
+pub(super) fn edit(app: &mut App, key: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
+    let now = app.now;
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    let id = thread.id();
+    let Some(composer) = &mut thread.composer else {
+        return;
+    };
+    if !composer.editor.handle(&key) || composer.private || composer.editor.is_blank() {
+        return;
+    }
+    let due = composer
+        .typing_sent
+        .is_none_or(|at| now.millis() - at.millis() >= TYPING_REPEAT_MS);
+    if due {
+        composer.typing_sent = Some(now);
+        fx.push(Effect::Request(Command::Typing {
+            conversation_id: id,
+            state: TypingState::Start,
+        }));
+    }
+}
+
+fn stop_typing(conversation_id: Id, composer: &mut Composer, fx: &mut Vec<Effect>) {
+    if composer.typing_sent.take().is_some() {
+        fx.push(Effect::Request(Command::Typing {
+            conversation_id,
+            state: TypingState::Stop,
+        }));
     }
 }
 

@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use commcenter::client::Client;
-use commcenter::wire::{Event, LiveFrame};
+use commcenter::wire::{ClientFrame, Event, LiveFrame};
 use futures_util::{SinkExt, StreamExt};
 use http::header::{HeaderValue, AUTHORIZATION};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -42,14 +42,20 @@ enum Ended {
     ConsoleGone,
 }
 
-pub(super) async fn run(client: Client, actions: UnboundedSender<Action>) {
+pub(super) async fn run(
+    client: Client,
+    actions: UnboundedSender<Action>,
+    mut outbound: UnboundedReceiver<ClientFrame>,
+) {
     let mut resume: Option<Resume> = None;
     let mut failures: u32 = 0;
     loop {
         match connect(&client, resume.as_ref()).await {
             Ok(socket) => {
                 failures = 0;
-                match session(socket, &mut resume, &actions).await {
+                // Typing from before the drop is stale.
+                while outbound.try_recv().is_ok() {}
+                match session(socket, &mut resume, &actions, &mut outbound).await {
                     Ended::ConsoleGone => return,
                     Ended::Resync => resume = None,
                     Ended::Dropped => {}
@@ -117,6 +123,7 @@ async fn session(
     socket: Socket,
     resume: &mut Option<Resume>,
     actions: &UnboundedSender<Action>,
+    outbound: &mut UnboundedReceiver<ClientFrame>,
 ) -> Ended {
     let (mut sink, mut stream) = socket.split();
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -137,6 +144,12 @@ async fn session(
                     }
                     Frame::Close(_) => return Ended::Dropped,
                     _ => {}
+                }
+            }
+            Some(frame) = outbound.recv() => {
+                let text = serde_json::to_string(&frame).unwrap_or_default();
+                if sink.send(Frame::text(text)).await.is_err() {
+                    return Ended::Dropped;
                 }
             }
             _ = ping.tick() => {

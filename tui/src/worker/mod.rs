@@ -8,7 +8,7 @@ mod live;
 use std::time::Duration;
 
 use commcenter::client::{Client, ClientError};
-use commcenter::wire::{Channel, SearchQuery, SearchSort};
+use commcenter::wire::{Channel, ClientFrame, SearchQuery, SearchSort};
 use commcenter::Id;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinHandle;
@@ -29,11 +29,24 @@ const SEARCH_DEBOUNCE: Duration = Duration::from_millis(120);
 /// Starts the worker and its WebSocket; returns where to send commands.
 pub fn spawn(client: Client, actions: UnboundedSender<Action>) -> UnboundedSender<Command> {
     let (commands, mut inbox) = unbounded_channel::<Command>();
-    tokio::spawn(live::run(client.clone(), actions.clone()));
+    let (frames, outbound) = unbounded_channel::<ClientFrame>();
+    tokio::spawn(live::run(client.clone(), actions.clone(), outbound));
     tokio::spawn(async move {
         // Only the newest search matters: a new one cancels the last.
         let mut search: Option<JoinHandle<()>> = None;
         while let Some(command) = inbox.recv().await {
+            if let Command::Typing {
+                conversation_id,
+                state,
+            } = command
+            {
+                // The socket task is gone only when the console is.
+                let _ = frames.send(ClientFrame::Typing {
+                    conversation_id,
+                    state,
+                });
+                continue;
+            }
             let task = tokio::spawn(carry_out(client.clone(), command.clone(), actions.clone()));
             if matches!(command, Command::Search { .. }) {
                 if let Some(previous) = search.replace(task) {
@@ -119,6 +132,8 @@ async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, Cl
                 .await?;
             return Ok(None);
         }
+        // Sent over the WebSocket by `spawn`, never performed here.
+        Command::Typing { .. } => return Ok(None),
         Command::Search { generation, query } => {
             tokio::time::sleep(SEARCH_DEBOUNCE).await;
             let query = SearchQuery {
