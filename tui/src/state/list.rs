@@ -179,13 +179,15 @@ impl ConversationList {
     }
 
     /// Most recent activity first, as the API orders them; ids break ties
-    /// so the order is stable.
+    /// (newest first, as the daemon's index does).
     fn sort(&mut self) {
         self.items
             .sort_by_key(|c| std::cmp::Reverse((activity(c), c.id)));
     }
 }
 
+/// The daemon's order: the newest message, or the creation for a
+/// conversation without one (a status change does not move it).
 pub fn activity(c: &Conversation) -> Timestamp {
-    c.last_message_at.unwrap_or(c.updated_at).max(c.updated_at)
+    c.last_message_at.unwrap_or(c.created_at)
 }

@@ -191,6 +191,15 @@ fn a_new_message_moves_its_conversation_to_the_top_keeping_the_selection() {
 }
 
 #[test]
+fn a_status_change_does_not_move_a_conversation() {
+    let mut app = fixture::app();
+    let mut invoice = app.list.get_mut(INVOICE).unwrap().clone();
+    invoice.updated_at = NOW;
+    update(&mut app, Action::Loaded(Loaded::Conversation(invoice)));
+    assert_eq!(app.list.visible()[2].id, INVOICE);
+}
+
+#[test]
 fn an_inbound_message_off_screen_raises_a_notification_and_a_bell() {
     let mut app = fixture::app();
     let fx = update(&mut app, created(inbound(INVOICE, 7000)));
