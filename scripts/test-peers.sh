@@ -8,11 +8,20 @@
 #  - aiosmtpd, the SMTP server the outbox's email tests start (fixtures/smtp_peer.py);
 # and from Debian, what building the workspace needs besides the Rust toolchain:
 #  - cmake and nasm, with which the `turbojpeg` crate builds libjpeg-turbo (with
-#    its SIMD code) from its bundled source. Run this before the first build.
+#    its SIMD code) from its bundled source. Run this before the first build;
+#  - tmux, in which cli/tests/tui_e2e.rs runs the real `commcenter tui`.
 # Safe to run again.
 set -eu
 sh "$(dirname "$0")/build-deps.sh"
 sh "$(dirname "$0")/../daemon/files/ci-deps.sh"
+if ! command -v tmux >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "test-peers: tmux is needed; run: sudo apt-get install tmux" >&2
+        exit 1
+    fi
+    apt-get update -q
+    apt-get install -y -q tmux
+fi
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0' 'aiosmtpd==1.4.6'
 if command -v pyenv >/dev/null 2>&1; then
     pyenv rehash

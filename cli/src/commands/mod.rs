@@ -7,6 +7,7 @@ mod messages;
 mod retry;
 mod search;
 mod templates;
+mod tui;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -33,6 +34,8 @@ pub enum Command {
     Analytics(analytics::Command),
     /// Queue a failed SMS or email message again (staff)
     Retry(retry::Args),
+    /// Open the staff console: live conversations, replies, search
+    Tui(tui::Args),
 }
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -44,5 +47,6 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Templates(c) => templates::run(c, client, out).await,
         Command::Analytics(c) => analytics::run(c, client, out).await,
         Command::Retry(args) => retry::run(args, client, out).await,
+        Command::Tui(args) => tui::run(args, client).await,
     }
 }

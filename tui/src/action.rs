@@ -1,0 +1,172 @@
+//! The one `Action` enum: everything that can change the console's state,
+//! whether it comes from a key, the mouse, the clock or the worker.
+//!
+//! Keys become actions through the keymap (`keymap.rs`); the worker's results
+//! come back as actions too, so `update` is the only place state changes.
+
+use commcenter::wire::{
+    Channel, Conversation, ConversationFilter, ConversationPatch, EventData, Message, NewMessage,
+    Page, SearchHit, TypingState, User,
+};
+use commcenter::{Id, Timestamp};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+// A few actions a second go through a channel: their size does not matter,
+// and boxing the worker's answers would only add noise at every match.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // Commands a key can name (the keymap's vocabulary).
+    Quit,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Reply,
+    Note,
+    Search,
+    Help,
+    Send,
+    Newline,
+    NextChannel,
+    CycleStatusFilter,
+    CycleChannelFilter,
+    ToggleMine,
+    ToggleUnread,
+    ToggleBell,
+    CloseConversation,
+    ReopenConversation,
+    ArchiveConversation,
+    Assign,
+    Tag,
+    Refresh,
+    // Raw input the keymap does not name: typed text in a focused editor.
+    Key(KeyEvent),
+    /// Pasted text (bracketed paste), so a pasted line break is not Enter.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize,
+    Tick(Timestamp),
+    // What the worker reports.
+    Loaded(Loaded),
+    Live(Live),
+    Connection(ConnState),
+    Failed(String),
+}
+
+/// Answers to the worker's requests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    Me(User),
+    Users(Vec<User>),
+    User(User),
+    Conversations(Page<Conversation>),
+    /// The next page of the list, for the same filter.
+    MoreConversations(Page<Conversation>),
+    Conversation(Conversation),
+    Messages {
+        conversation_id: Id,
+        page: Page<Message>,
+        /// True for an older page added above what is shown.
+        older: bool,
+        /// The message to select once loaded (a search hit).
+        focus: Option<Id>,
+    },
+    Sent(Message),
+    /// The channel of each conversation's newest message, for the list's
+    /// channel column (the conversation record does not say).
+    RecentChannels(Vec<(Id, Channel)>),
+    SearchResults {
+        generation: u64,
+        hits: Vec<SearchHit>,
+    },
+}
+
+/// What arrives over the WebSocket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    Event(EventData),
+    Typing {
+        conversation_id: Id,
+        user_id: Id,
+        state: TypingState,
+    },
+    /// History was lost (or this is a fresh connection): reload what is shown.
+    Resync,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Connected,
+    Reconnecting,
+    Offline,
+}
+
+impl ConnState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Reconnecting => "reconnecting",
+            ConnState::Offline => "offline",
+        }
+    }
+}
+
+/// Requests for the worker, which owns the network.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    FetchMe,
+    LoadUsers,
+    FetchUser(Id),
+    FetchConversation(Id),
+    LoadConversations(ConversationFilter),
+    LoadMoreConversations {
+        filter: ConversationFilter,
+        cursor: String,
+    },
+    LoadRecentChannels,
+    LoadThread {
+        conversation_id: Id,
+        focus: Option<Id>,
+    },
+    LoadOlder {
+        conversation_id: Id,
+        cursor: String,
+        focus: Option<Id>,
+    },
+    Send {
+        conversation_id: Id,
+        message: NewMessage,
+    },
+    Patch {
+        conversation_id: Id,
+        patch: ConversationPatch,
+    },
+    MarkRead {
+        conversation_id: Id,
+        up_to: Id,
+    },
+    Search {
+        generation: u64,
+        query: String,
+    },
+    /// Tells the conversation's participants that the caller is typing.
+    Typing {
+        conversation_id: Id,
+        state: TypingState,
+    },
+}
+
+/// What `update` asks of the outside world.
+#[allow(clippy::large_enum_variant)] // As for `Action`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Request(Command),
+    Bell,
+}

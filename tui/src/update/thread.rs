@@ -1,0 +1,260 @@
+//! Keys and answers for an open conversation and its reply editor.
+
+use commcenter::wire::{
+    Channel, ConversationPatch, ConversationStatus, Direction, Message, NewMessage, Page, Role,
+    TypingState,
+};
+use commcenter::Id;
+
+use super::want_user;
+use crate::action::{Action, Command, Effect};
+use crate::state::{App, Composer, Editor, Picker, Popup, Screen, Thread, TYPING_REPEAT_MS};
+
+pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    if app.thread.as_ref().is_some_and(|t| t.composer.is_some()) {
+        return composer(app, action, fx);
+    }
+    let page = isize::try_from((app.page_rows / 4).max(1)).unwrap_or(1);
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    match action {
+        Action::Down => thread.move_by(1),
+        Action::Up => thread.move_by(-1),
+        Action::PageDown => thread.move_by(page),
+        Action::PageUp => thread.move_by(-page),
+        Action::Top => thread.selected = 0,
+        Action::Bottom => thread.selected = thread.messages.len().saturating_sub(1),
+        Action::Reply => thread.composer = Some(Composer::reply(reply_channel(thread))),
+        Action::Note => thread.composer = Some(Composer::note()),
+        Action::CloseConversation => set_status(thread, ConversationStatus::Closed, fx),
+        Action::ReopenConversation => set_status(thread, ConversationStatus::Open, fx),
+        Action::ArchiveConversation => set_status(thread, ConversationStatus::Archived, fx),
+        Action::Tag => {
+            let tags = thread.conversation.tags.join(", ");
+            app.popup = Some(Popup::Tags(Editor::with_text(&tags)));
+        }
+        Action::Assign => app.popup = Some(Popup::Assign(assign_picker(app))),
+        Action::Back => {
+            app.thread = None;
+            app.screen = Screen::Conversations;
+        }
+        _ => {}
+    }
+    load_older_at_top(app, fx);
+}
+
+/// Reaching the oldest loaded message asks for the page before it.
+fn load_older_at_top(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    if thread.selected > 0 || thread.loading_older {
+        return;
+    }
+    if let Some(cursor) = thread.older.clone() {
+        thread.loading_older = true;
+        fx.push(Effect::Request(Command::LoadOlder {
+            conversation_id: thread.id(),
+            cursor,
+            focus: None,
+        }));
+    }
+}
+
+/// A reply goes out on the channel the customer last wrote on.
+fn reply_channel(thread: &Thread) -> Channel {
+    thread
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == Direction::Inbound)
+        .map_or(Channel::InApp, |m| m.channel)
+}
+
+fn set_status(thread: &Thread, status: ConversationStatus, fx: &mut Vec<Effect>) {
+    patch(
+        thread.id(),
+        ConversationPatch {
+            status: Some(status),
+            ..ConversationPatch::default()
+        },
+        fx,
+    );
+}
+
+pub(super) fn patch(conversation_id: Id, patch: ConversationPatch, fx: &mut Vec<Effect>) {
+    fx.push(Effect::Request(Command::Patch {
+        conversation_id,
+        patch,
+    }));
+}
+
+/// Staff to assign to, by name, after "nobody"; the current assignee selected.
+fn assign_picker(app: &App) -> Picker {
+    let mut staff: Vec<_> = app
+        .users
+        .values()
+        .filter(|u| matches!(u.role, Role::Admin | Role::Agent))
+        .map(|u| (u.name.clone(), Some(u.id)))
+        .collect();
+    staff.sort();
+    let mut entries = vec![("Nobody".to_owned(), None)];
+    entries.extend(staff);
+    let current = app.thread.as_ref().and_then(|t| t.conversation.assignee_id);
+    let selected = entries.iter().position(|e| e.1 == current).unwrap_or(0);
+    Picker {
+        title: "Assign to".to_owned(),
+        entries,
+        selected,
+    }
+}
+
+fn composer(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    let id = thread.id();
+    let Some(composer) = &mut thread.composer else {
+        return;
+    };
+    match action {
+        Action::Send if !composer.editor.is_blank() && !composer.sending => {
+            composer.sending = true;
+            stop_typing(id, composer, fx);
+            fx.push(Effect::Request(Command::Send {
+                conversation_id: id,
+                message: new_message(composer),
+            }));
+        }
+        Action::Newline => composer.editor.insert('\n'),
+        Action::NextChannel if !composer.private => {
+            let i = Channel::ALL.iter().position(|c| *c == composer.channel);
+            composer.channel = Channel::ALL[(i.unwrap_or(0) + 1) % Channel::ALL.len()];
+        }
+        Action::Back => {
+            stop_typing(id, composer, fx);
+            thread.composer = None;
+        }
+        _ => {}
+    }
+}
+
+/// Applies an editing key to the reply editor and tells the conversation
+/// the caller is typing (never for a private note: the customer would see
+/// that staff are writing something).
+pub(super) fn edit(app: &mut App, key: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
+    let now = app.now;
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    let id = thread.id();
+    let Some(composer) = &mut thread.composer else {
+        return;
+    };
+    if !composer.editor.handle(&key) || composer.private || composer.editor.is_blank() {
+        return;
+    }
+    let due = composer
+        .typing_sent
+        .is_none_or(|at| now.millis() - at.millis() >= TYPING_REPEAT_MS);
+    if due {
+        composer.typing_sent = Some(now);
+        fx.push(Effect::Request(Command::Typing {
+            conversation_id: id,
+            state: TypingState::Start,
+        }));
+    }
+}
+
+fn stop_typing(conversation_id: Id, composer: &mut Composer, fx: &mut Vec<Effect>) {
+    if composer.typing_sent.take().is_some() {
+        fx.push(Effect::Request(Command::Typing {
+            conversation_id,
+            state: TypingState::Stop,
+        }));
+    }
+}
+
+fn new_message(composer: &Composer) -> NewMessage {
+    NewMessage {
+        channel: Some(composer.channel),
+        body: Some(composer.editor.text().trim_end().to_owned()),
+        private: composer.private.then_some(true),
+        ..NewMessage::default()
+    }
+}
+
+pub(super) fn loaded(
+    app: &mut App,
+    conversation_id: Id,
+    page: Page<Message>,
+    older: bool,
+    fx: &mut Vec<Effect>,
+) {
+    for m in &page.items {
+        want_user(app, m.sender_id, fx);
+    }
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    if thread.id() != conversation_id {
+        return;
+    }
+    if older {
+        thread.prepend(page.items, page.next_cursor);
+    } else {
+        thread.set_newest(page.items, page.next_cursor);
+        mark_read(app, fx);
+    }
+    seek_focus(app, fx);
+}
+
+/// A search hit older than the loaded pages: keep paging back to it.
+fn seek_focus(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    let (Some(focus), Some(cursor)) = (thread.focus, thread.older.clone()) else {
+        thread.focus = None;
+        return;
+    };
+    thread.loading_older = true;
+    fx.push(Effect::Request(Command::LoadOlder {
+        conversation_id: thread.id(),
+        cursor,
+        focus: Some(focus),
+    }));
+}
+
+/// Marks the open thread read up to its newest message, which the view
+/// always shows when the selection is at the bottom.
+pub(super) fn mark_read(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(thread) = &app.thread else {
+        return;
+    };
+    let (Some(up_to), true) = (thread.newest_id(), thread.at_bottom()) else {
+        return;
+    };
+    let id = thread.id();
+    let had_unread = app
+        .list
+        .get_mut(id)
+        .map(|c| std::mem::take(&mut c.unread_count));
+    if had_unread != Some(0) {
+        fx.push(Effect::Request(Command::MarkRead {
+            conversation_id: id,
+            up_to,
+        }));
+    }
+}
+
+pub(super) fn sent(app: &mut App, message: Message, fx: &mut Vec<Effect>) {
+    super::live::message_created(app, message.clone(), fx);
+    if let Some(thread) = &mut app.thread {
+        if thread.id() == message.conversation_id {
+            thread.composer = None;
+            thread.selected = thread.messages.len().saturating_sub(1);
+        }
+    }
+}

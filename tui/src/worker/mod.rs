@@ -1,0 +1,174 @@
+//! The worker: the only part that talks to the daemon. It owns the API
+//! client and the WebSocket, runs each request as its own task (so a slow
+//! answer never holds up another, nor the drawing) and sends the results
+//! back as actions.
+
+mod live;
+
+use std::time::Duration;
+
+use commcenter::client::{Client, ClientError};
+use commcenter::wire::{Channel, ClientFrame, SearchQuery, SearchSort};
+use commcenter::Id;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use crate::action::{Action, Command, Loaded};
+
+/// Conversations asked for at once.
+const CONVERSATION_PAGE: usize = 200;
+/// Messages per page of a thread.
+const MESSAGE_PAGE: usize = 100;
+/// Search hits shown.
+const SEARCH_PAGE: usize = 100;
+/// Newest messages read to learn each conversation's latest channel.
+const RECENT_MESSAGES: usize = 500;
+/// Typing pauses shorter than this do not each cost a search.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(120);
+
+/// Starts the worker and its WebSocket; returns where to send commands.
+pub fn spawn(client: Client, actions: UnboundedSender<Action>) -> UnboundedSender<Command> {
+    let (commands, mut inbox) = unbounded_channel::<Command>();
+    let (frames, outbound) = unbounded_channel::<ClientFrame>();
+    tokio::spawn(live::run(client.clone(), actions.clone(), outbound));
+    tokio::spawn(async move {
+        // Only the newest search matters: a new one cancels the last.
+        let mut search: Option<JoinHandle<()>> = None;
+        while let Some(command) = inbox.recv().await {
+            if let Command::Typing {
+                conversation_id,
+                state,
+            } = command
+            {
+                // The socket task is gone only when the console is.
+                let _ = frames.send(ClientFrame::Typing {
+                    conversation_id,
+                    state,
+                });
+                continue;
+            }
+            let task = tokio::spawn(carry_out(client.clone(), command.clone(), actions.clone()));
+            if matches!(command, Command::Search { .. }) {
+                if let Some(previous) = search.replace(task) {
+                    previous.abort();
+                }
+            }
+        }
+    });
+    commands
+}
+
+async fn carry_out(client: Client, command: Command, actions: UnboundedSender<Action>) {
+    let action = match perform(&client, command).await {
+        Ok(Some(loaded)) => Action::Loaded(loaded),
+        Ok(None) => return,
+        Err(e) => Action::Failed(describe(&e)),
+    };
+    // The console has quit when the channel is closed; nothing to tell.
+    let _ = actions.send(action);
+}
+
+fn describe(e: &ClientError) -> String {
+    match e {
+        ClientError::Api { body, .. } => body.error.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, ClientError> {
+    let loaded = match command {
+        Command::FetchMe => Loaded::Me(client.me().await?),
+        Command::LoadUsers => Loaded::Users(client.list_users(None, None).await?.items),
+        Command::FetchUser(id) => Loaded::User(client.get_user(id).await?),
+        Command::FetchConversation(id) => Loaded::Conversation(client.get_conversation(id).await?),
+        Command::LoadConversations(filter) => Loaded::Conversations(
+            client
+                .list_conversations_page(&filter, Some(CONVERSATION_PAGE), None)
+                .await?,
+        ),
+        Command::LoadMoreConversations { filter, cursor } => Loaded::MoreConversations(
+            client
+                .list_conversations_page(&filter, Some(CONVERSATION_PAGE), Some(&cursor))
+                .await?,
+        ),
+        Command::LoadRecentChannels => Loaded::RecentChannels(recent_channels(client).await?),
+        Command::LoadThread {
+            conversation_id,
+            focus,
+        } => Loaded::Messages {
+            conversation_id,
+            page: client
+                .list_messages(conversation_id, Some(MESSAGE_PAGE), None)
+                .await?,
+            older: false,
+            focus,
+        },
+        Command::LoadOlder {
+            conversation_id,
+            cursor,
+            focus,
+        } => Loaded::Messages {
+            conversation_id,
+            page: client
+                .list_messages(conversation_id, Some(MESSAGE_PAGE), Some(&cursor))
+                .await?,
+            older: true,
+            focus,
+        },
+        Command::Send {
+            conversation_id,
+            message,
+        } => Loaded::Sent(client.send_message(conversation_id, &message).await?),
+        Command::Patch {
+            conversation_id,
+            patch,
+        } => Loaded::Conversation(client.patch_conversation(conversation_id, &patch).await?),
+        Command::MarkRead {
+            conversation_id,
+            up_to,
+        } => {
+            client
+                .read_conversation(conversation_id, Some(up_to))
+                .await?;
+            return Ok(None);
+        }
+        // Sent over the WebSocket by `spawn`, never performed here.
+        Command::Typing { .. } => return Ok(None),
+        Command::Search { generation, query } => {
+            tokio::time::sleep(SEARCH_DEBOUNCE).await;
+            let query = SearchQuery {
+                q: Some(query),
+                ..SearchQuery::default()
+            };
+            let hits = client
+                .search_messages(&query, Some(SEARCH_PAGE), None)
+                .await?;
+            Loaded::SearchResults {
+                generation,
+                hits: hits.items,
+            }
+        }
+    };
+    Ok(Some(loaded))
+}
+
+/// The channel of the newest message of each conversation among the newest
+/// messages anywhere (one search request, newest first); private notes say
+/// nothing about how the customer is reached and are skipped.
+async fn recent_channels(client: &Client) -> Result<Vec<(Id, Channel)>, ClientError> {
+    let query = SearchQuery {
+        sort: SearchSort::Newest,
+        ..SearchQuery::default()
+    };
+    let page = client
+        .search_messages(&query, Some(RECENT_MESSAGES), None)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(page
+        .items
+        .into_iter()
+        .map(|hit| hit.message)
+        .filter(|m| !m.private && seen.insert(m.conversation_id))
+        .map(|m| (m.conversation_id, m.channel))
+        .collect())
+}
