@@ -244,7 +244,11 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
 
 /// `?since=&until=&tz=` of the analytics routes (`AnalyticsQuery::parse`).
 fn analytics_range() -> Vec<Param> {
-    let time = json!({"type": "string", "description": "RFC 3339 time, or YYYY-MM-DD (the start of that day in tz)"});
+    let time = json!({
+        "type": "string",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$",
+        "description": "RFC 3339 time, or YYYY-MM-DD (the start of that day in tz)"
+    });
     vec![
         Param {
             name: "since",
@@ -260,7 +264,7 @@ fn analytics_range() -> Vec<Param> {
         Param {
             name: "tz",
             description: "IANA time zone of the daily series' calendar days (default UTC)",
-            schema: json!({"type": "string", "examples": ["Europe/London"]}),
+            schema: json!({"type": "string", "pattern": "^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$", "examples": ["Europe/London"]}),
         },
     ]
 }
