@@ -105,9 +105,12 @@ pub struct Message {
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
     /// Delivery attempts the outbox made (`sms` and `email`; 0 otherwise).
+    /// (Read as 0 from a daemon older than the outbox.)
+    #[serde(default)]
     pub attempts: u32,
     /// The provider's id once sent: the SMS provider's message id, or the
     /// email's `Message-ID`.
+    #[serde(default)]
     pub provider_id: Option<String>,
 }
 
