@@ -41,6 +41,8 @@ pub enum Action {
     CloseConversation,
     ReopenConversation,
     ArchiveConversation,
+    /// Queue the selected failed SMS or email again.
+    RetryMessage,
     Assign,
     Tag,
     Refresh,
@@ -77,6 +79,8 @@ pub enum Loaded {
         focus: Option<Id>,
     },
     Sent(Message),
+    /// A failed message queued again.
+    Retried(Message),
     /// The channel of each conversation's newest message, for the list's
     /// channel column (the conversation record does not say).
     RecentChannels(Vec<(Id, Channel)>),
@@ -148,6 +152,8 @@ pub enum Command {
         conversation_id: Id,
         patch: ConversationPatch,
     },
+    /// `POST /messages/{id}/retry`.
+    Retry(Id),
     MarkRead {
         conversation_id: Id,
         up_to: Id,

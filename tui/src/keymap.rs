@@ -261,6 +261,13 @@ pub static BINDINGS: &[Binding] = &[
         "archive",
         false,
     ),
+    bind(
+        F::Thread,
+        &[key('R')],
+        Action::RetryMessage,
+        "retry failed message",
+        false,
+    ),
     bind(F::Thread, &[key('i')], Action::Assign, "assign", true),
     bind(F::Thread, &[key('T')], Action::Tag, "tags", false),
     bind(

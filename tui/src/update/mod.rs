@@ -165,6 +165,7 @@ fn on_loaded(app: &mut App, loaded: Loaded, fx: &mut Vec<Effect>) {
             focus: _,
         } => thread::loaded(app, conversation_id, page, older, fx),
         Loaded::Sent(message) => thread::sent(app, message, fx),
+        Loaded::Retried(message) => thread::retried(app, message),
         Loaded::RecentChannels(channels) => {
             for (conversation_id, channel) in channels {
                 // A live message seen meanwhile is newer: keep it.

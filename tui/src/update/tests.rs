@@ -667,3 +667,25 @@ fn a_failed_send_keeps_the_draft() {
     assert!(!composer.sending);
     assert_eq!(app.last_error.as_deref(), Some("customer has no phone"));
 }
+
+#[test]
+fn r_retries_the_selected_message_only_when_it_failed() {
+    let mut app = fixture::app_in_thread();
+    let thread = app.thread.as_mut().unwrap();
+    let selected = thread.selected;
+    let id = thread.messages[selected].id;
+    thread.messages[selected].status = commcenter::wire::MessageStatus::Sent;
+    assert!(
+        press(&mut app, KeyCode::Char('R')).is_empty(),
+        "a sent message is not retried"
+    );
+    app.thread.as_mut().unwrap().messages[selected].status =
+        commcenter::wire::MessageStatus::Failed;
+    let fx = press(&mut app, KeyCode::Char('R'));
+    assert_eq!(fx, [Effect::Request(Command::Retry(id))]);
+    let mut queued = app.thread.as_ref().unwrap().messages[selected].clone();
+    queued.status = commcenter::wire::MessageStatus::Queued;
+    update(&mut app, Action::Loaded(Loaded::Retried(queued)));
+    let shown = &app.thread.as_ref().unwrap().messages[selected];
+    assert_eq!(shown.status, commcenter::wire::MessageStatus::Queued);
+}

@@ -1,8 +1,8 @@
 //! Keys and answers for an open conversation and its reply editor.
 
 use commcenter::wire::{
-    Channel, ConversationPatch, ConversationStatus, Direction, Message, NewMessage, Page, Role,
-    TypingState,
+    Channel, ConversationPatch, ConversationStatus, Direction, Message, MessageStatus, NewMessage,
+    Page, Role, TypingState,
 };
 use commcenter::Id;
 
@@ -30,6 +30,14 @@ pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         Action::CloseConversation => set_status(thread, ConversationStatus::Closed, fx),
         Action::ReopenConversation => set_status(thread, ConversationStatus::Open, fx),
         Action::ArchiveConversation => set_status(thread, ConversationStatus::Archived, fx),
+        Action::RetryMessage => {
+            // Only a failed message can be queued again (the daemon says 409 otherwise).
+            if let Some(m) = thread.messages.get(thread.selected) {
+                if m.status == MessageStatus::Failed {
+                    fx.push(Effect::Request(Command::Retry(m.id)));
+                }
+            }
+        }
         Action::Tag => {
             let tags = thread.conversation.tags.join(", ");
             app.popup = Some(Popup::Tags(Editor::with_text(&tags)));
@@ -246,6 +254,15 @@ pub(super) fn mark_read(app: &mut App, fx: &mut Vec<Effect>) {
             conversation_id: id,
             up_to,
         }));
+    }
+}
+
+/// A retried message comes back `queued`: it replaces the failed one.
+pub(super) fn retried(app: &mut App, message: Message) {
+    if let Some(thread) = &mut app.thread {
+        if thread.id() == message.conversation_id {
+            thread.upsert(message);
+        }
     }
 }
 

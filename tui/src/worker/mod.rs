@@ -123,6 +123,7 @@ async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, Cl
             conversation_id,
             patch,
         } => Loaded::Conversation(client.patch_conversation(conversation_id, &patch).await?),
+        Command::Retry(id) => Loaded::Retried(client.retry_message(id).await?),
         Command::MarkRead {
             conversation_id,
             up_to,
