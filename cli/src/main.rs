@@ -1,9 +1,10 @@
 //! `commcenter`: the command-line client of commcenterd.
 //!
 //! Exit codes: 0 success; 1 the daemon refused the request (an API error);
-//! 2 bad usage; 3 the daemon could not be reached.
+//! 2 bad usage; 3 the daemon could not be reached or the token was refused.
 
 mod commands;
+mod connection;
 mod output;
 
 use std::process::ExitCode;
@@ -13,19 +14,20 @@ use commcenter::client::{Client, ClientError};
 
 /// Talk to a commcenterd daemon from scripts and terminals.
 #[derive(Debug, Parser)]
-#[command(name = "commcenter", version, about, long_about = None)]
+#[command(
+    name = "commcenter",
+    version,
+    about,
+    long_about = None,
+    after_help = AFTER_HELP
+)]
 struct Cli {
-    /// The daemon's address
-    #[arg(
-        long,
-        env = "COMMCENTER_URL",
-        default_value = "http://127.0.0.1:8080",
-        global = true
-    )]
-    url: String,
+    /// The daemon's address [env: COMMCENTER_URL; else the login config; default http://127.0.0.1:8080]
+    #[arg(long, global = true)]
+    url: Option<String>,
 
-    /// API token (or set COMMCENTER_TOKEN)
-    #[arg(long, env = "COMMCENTER_TOKEN", hide_env_values = true, global = true)]
+    /// API token [env: COMMCENTER_TOKEN; else the login config; else admin.token in the daemon's default data dir]
+    #[arg(long, global = true)]
     token: Option<String>,
 
     /// Print the API's JSON (one document, or JSON Lines for lists)
@@ -36,8 +38,24 @@ struct Cli {
     command: commands::Command,
 }
 
+const AFTER_HELP: &str = "\
+Connection: --url/--token, else COMMCENTER_URL/COMMCENTER_TOKEN, else the file
+`commcenter login` writes (COMMCENTER_CONFIG_DIR overrides its directory), else
+admin.token in the daemon's default data dir (COMMCENTER_DATA_DIR overrides it).
+
+Output: data on stdout, messages on stderr; colour only on a terminal, never
+with NO_COLOR.
+
+Exit codes: 0 ok; 1 the daemon said no (not found, forbidden, conflict,
+invalid); 2 usage error; 3 cannot reach the daemon or authenticate.";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let inputs = match connection::Inputs::gather(cli.url.clone(), cli.token.clone()) {
+        Ok(inputs) => inputs,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let conn = connection::resolve(inputs);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -45,13 +63,14 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&format!("cannot start: {e}"), 3),
     };
-    let client = Client::new(&cli.url, cli.token.clone());
+    let client = Client::new(&conn.url, conn.token.clone());
     let out = output::Output::new(cli.json);
-    match runtime.block_on(commands::run(cli.command, &client, &out)) {
+    match runtime.block_on(commands::run(cli.command, &conn, &client, &out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => match e.downcast_ref::<ClientError>() {
             Some(ClientError::Transport(_)) => fail(&e.to_string(), 3),
+            Some(ClientError::Api { status: 401, .. }) => fail(&e.to_string(), 3),
             _ => fail(&e.to_string(), 1),
         },
     }

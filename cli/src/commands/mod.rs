@@ -2,16 +2,22 @@
 
 mod analytics;
 mod conversations;
+mod login;
 mod me;
 mod messages;
 mod retry;
 mod search;
+mod projects;
+mod status;
 mod templates;
+mod tokens;
 mod tui;
+mod users;
 
 use clap::Subcommand;
 use commcenter::client::Client;
 
+use crate::connection::Connection;
 use crate::output::Output;
 
 #[derive(Debug, Subcommand)]
@@ -36,9 +42,29 @@ pub enum Command {
     Retry(retry::Args),
     /// Open the staff console: live conversations, replies, search
     Tui(tui::Args),
+    /// Check a token with the daemon and save it with the URL (mode 0600)
+    Login(login::Args),
+    /// Forget the saved URL and token
+    Logout,
+    /// Where the connection settings come from, who you are, whether the daemon is ready
+    Status,
+    /// List, show, create and edit users (staff; creating staff needs an admin)
+    #[command(subcommand)]
+    Users(users::Command),
+    /// List, issue and revoke a user's API tokens
+    #[command(subcommand)]
+    Tokens(tokens::Command),
+    /// List, show, create and edit projects and their crew
+    #[command(subcommand)]
+    Projects(projects::Command),
 }
 
-pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn run(
+    command: Command,
+    conn: &Connection,
+    client: &Client,
+    out: &Output,
+) -> anyhow::Result<()> {
     match command {
         Command::Me(args) => me::run(args, client, out).await,
         Command::Conversations(c) => conversations::run(c, client, out).await,
@@ -48,5 +74,11 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
         Command::Analytics(c) => analytics::run(c, client, out).await,
         Command::Retry(args) => retry::run(args, client, out).await,
         Command::Tui(args) => tui::run(args, client).await,
+        Command::Login(args) => login::login(args, conn, client).await,
+        Command::Logout => login::logout(),
+        Command::Status => status::run(conn, client, out).await,
+        Command::Users(c) => users::run(c, client, out).await,
+        Command::Tokens(c) => tokens::run(c, client, out).await,
+        Command::Projects(c) => projects::run(c, client, out).await,
     }
 }

@@ -12,7 +12,7 @@ pub struct Args {
 
 pub async fn run(args: Args, client: &Client) -> anyhow::Result<()> {
     if client.token().is_none() {
-        anyhow::bail!("the console needs a token: pass --token or set COMMCENTER_TOKEN");
+        anyhow::bail!("the console needs a token: pass --token, set COMMCENTER_TOKEN or run `commcenter login`");
     }
     let options = commcenter_tui::Options {
         bell: !args.no_bell,

@@ -1,0 +1,132 @@
+//! `commcenter projects`: jobs with a customer, an address and a crew.
+
+use clap::Subcommand;
+use commcenter::client::Client;
+use commcenter::wire::{NewProject, Project, ProjectPatch, ProjectStatus};
+use commcenter::Id;
+
+use crate::output::Output;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Projects you can see, as a table (JSON Lines with --json)
+    List,
+    /// One project
+    Show { id: Id },
+    /// A new project (staff)
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        customer: Id,
+        #[arg(long)]
+        address: Option<String>,
+        /// Comma-separated crew user ids
+        #[arg(long, value_delimiter = ',')]
+        crew: Option<Vec<Id>>,
+    },
+    /// Change name, address (`--address ''` clears it), crew or status (staff)
+    Edit {
+        id: Id,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        /// Comma-separated crew user ids (replaces the crew; `--crew ''` empties it)
+        #[arg(long, value_delimiter = ',', num_args = 0..)]
+        crew: Option<Vec<String>>,
+        /// active or done
+        #[arg(long, value_parser = parse_status)]
+        status: Option<ProjectStatus>,
+    },
+}
+
+fn parse_status(text: &str) -> Result<ProjectStatus, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("`{text}` is not active or done"))
+}
+
+fn status_name(s: ProjectStatus) -> &'static str {
+    match s {
+        ProjectStatus::Active => "active",
+        ProjectStatus::Done => "done",
+    }
+}
+
+/// Crew ids from the command line; empty pieces are skipped so `--crew ''`
+/// means no crew.
+fn crew_ids(texts: Vec<String>) -> anyhow::Result<Vec<Id>> {
+    texts
+        .iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<Id>().map_err(|e| anyhow::anyhow!("crew id `{t}`: {e}")))
+        .collect()
+}
+
+fn row(p: &Project) -> Vec<String> {
+    vec![
+        p.id.to_string(),
+        p.name.clone(),
+        status_name(p.status).to_owned(),
+        p.customer_id.to_string(),
+        p.crew_ids.len().to_string(),
+        p.address.clone().unwrap_or_default(),
+    ]
+}
+
+const HEADERS: &[&str] = &["ID", "NAME", "STATUS", "CUSTOMER", "CREW", "ADDRESS"];
+
+fn one(out: &Output, project: &Project) -> anyhow::Result<()> {
+    out.one(project, |p| {
+        let crew: Vec<String> = p.crew_ids.iter().map(Id::to_string).collect();
+        format!(
+            "{}\n  id:           {}\n  status:       {}\n  customer:     {}\n  address:      {}\n  crew:         {}\n  conversation: {}",
+            p.name,
+            p.id,
+            status_name(p.status),
+            p.customer_id,
+            p.address.as_deref().unwrap_or("-"),
+            if crew.is_empty() { "-".to_owned() } else { crew.join(", ") },
+            p.conversation_id
+        )
+    })
+}
+
+pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
+    match command {
+        Command::List => {
+            let page = client.list_projects().await?;
+            out.table(&page.items, HEADERS, row)
+        }
+        Command::Show { id } => one(out, &client.get_project(id).await?),
+        Command::Create {
+            name,
+            customer,
+            address,
+            crew,
+        } => {
+            let new = NewProject {
+                name,
+                customer_id: customer,
+                address,
+                crew_ids: crew,
+            };
+            one(out, &client.create_project(&new).await?)
+        }
+        Command::Edit {
+            id,
+            name,
+            address,
+            crew,
+            status,
+        } => {
+            let patch = ProjectPatch {
+                name,
+                address: address.map(|a| Some(a).filter(|a| !a.is_empty())),
+                crew_ids: crew.map(crew_ids).transpose()?,
+                status,
+            };
+            one(out, &client.patch_project(id, &patch).await?)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! `commcenter users`: list, show, create and edit users.
+
+use clap::Subcommand;
+use commcenter::client::Client;
+use commcenter::wire::{NewUser, Role, User, UserPatch};
+use commcenter::Id;
+
+use crate::output::Output;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Users, as a table (JSON Lines with --json)
+    List {
+        /// admin, agent, crew or customer
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// Words in the name, email or phone
+        #[arg(long)]
+        q: Option<String>,
+    },
+    /// One user
+    Show { id: Id },
+    /// A new user
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, agent, crew or customer
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        email: Option<String>,
+        /// E.164, e.g. +447700900123
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Change name, email or phone (`--email ''` clears it)
+    Edit {
+        id: Id,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+pub fn parse_role(text: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("`{text}` is not admin, agent, crew or customer"))
+}
+
+/// An empty value on the command line means "clear it" (`null` in the patch).
+fn clearable(value: Option<String>) -> Option<Option<String>> {
+    value.map(|v| Some(v).filter(|v| !v.is_empty()))
+}
+
+fn row(u: &User) -> Vec<String> {
+    vec![
+        u.id.to_string(),
+        u.name.clone(),
+        u.role.as_str().to_owned(),
+        u.email.clone().unwrap_or_default(),
+        u.phone.clone().unwrap_or_default(),
+    ]
+}
+
+const HEADERS: &[&str] = &["ID", "NAME", "ROLE", "EMAIL", "PHONE"];
+
+fn one(out: &Output, user: &User) -> anyhow::Result<()> {
+    out.one(user, |u| {
+        format!(
+            "{}\n  id:    {}\n  role:  {}\n  email: {}\n  phone: {}",
+            u.name,
+            u.id,
+            u.role.as_str(),
+            u.email.as_deref().unwrap_or("-"),
+            u.phone.as_deref().unwrap_or("-")
+        )
+    })
+}
+
+pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
+    match command {
+        Command::List { role, q } => {
+            let page = client.list_users(role, q.as_deref()).await?;
+            out.table(&page.items, HEADERS, row)
+        }
+        Command::Show { id } => one(out, &client.get_user(id).await?),
+        Command::Create {
+            name,
+            role,
+            email,
+            phone,
+        } => {
+            let new = NewUser {
+                name,
+                role,
+                email,
+                phone,
+            };
+            one(out, &client.create_user(&new).await?)
+        }
+        Command::Edit {
+            id,
+            name,
+            email,
+            phone,
+        } => {
+            let patch = UserPatch {
+                name,
+                email: clearable(email),
+                phone: clearable(phone),
+            };
+            one(out, &client.patch_user(id, &patch).await?)
+        }
+    }
+}
