@@ -2,9 +2,9 @@
 //!
 //! Precedence, first set wins: `--url`/`--token`, then `COMMCENTER_URL`/
 //! `COMMCENTER_TOKEN`, then the config file `commcenter login` writes, then
-//! (only for the token, when nothing else gave one) `admin.token` in the
-//! daemon's default data dir, so a newcomer's first command on the daemon's
-//! own machine just works.
+//! (only for the token, when nothing else gave one and the URL is on this
+//! machine) `admin.token` in the daemon's default data dir, so a newcomer's
+//! first command on the daemon's own machine just works.
 
 use std::path::{Path, PathBuf};
 
@@ -97,7 +97,7 @@ pub fn resolve(inputs: Inputs) -> Connection {
         (Some(t), Source::Env)
     } else if let Some(saved) = inputs.saved.filter(|s| same_url(&s.url, &url)) {
         (Some(saved.token), Source::Config)
-    } else if let Some(t) = inputs.admin_token.filter(|_| same_url(&url, DEFAULT_URL)) {
+    } else if let Some(t) = inputs.admin_token.filter(|_| is_local(&url)) {
         (Some(t), Source::AdminToken)
     } else {
         (None, Source::None)
@@ -107,6 +107,14 @@ pub fn resolve(inputs: Inputs) -> Connection {
 
 fn same_url(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// Whether the URL names this machine: the admin token is never sent elsewhere.
+fn is_local(url: &str) -> bool {
+    url.parse::<http::Uri>()
+        .ok()
+        .and_then(|u| u.host().map(str::to_owned))
+        .is_some_and(|h| matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1"))
 }
 
 fn non_empty_env(name: &str) -> Option<String> {

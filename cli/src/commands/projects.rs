@@ -59,7 +59,10 @@ fn crew_ids(texts: Vec<String>) -> anyhow::Result<Vec<Id>> {
     texts
         .iter()
         .filter(|t| !t.is_empty())
-        .map(|t| t.parse::<Id>().map_err(|e| anyhow::anyhow!("crew id `{t}`: {e}")))
+        .map(|t| {
+            t.parse::<Id>()
+                .map_err(|e| anyhow::anyhow!("crew id `{t}`: {e}"))
+        })
         .collect()
 }
 

@@ -21,7 +21,10 @@ fn flags_beat_everything() {
         saved: saved("http://cfg", "t_cfg"),
         admin_token: some("t_admin"),
     });
-    assert_eq!((c.url.as_str(), c.token.as_deref()), ("http://flag", Some("t_flag")));
+    assert_eq!(
+        (c.url.as_str(), c.token.as_deref()),
+        ("http://flag", Some("t_flag"))
+    );
     assert_eq!(c.source, Source::Flag);
 }
 
@@ -33,7 +36,10 @@ fn the_environment_beats_the_config_file() {
         saved: saved("http://cfg", "t_cfg"),
         ..Inputs::default()
     });
-    assert_eq!((c.url.as_str(), c.token.as_deref()), ("http://env", Some("t_env")));
+    assert_eq!(
+        (c.url.as_str(), c.token.as_deref()),
+        ("http://env", Some("t_env"))
+    );
     assert_eq!(c.source, Source::Env);
 }
 
@@ -60,18 +66,27 @@ fn a_saved_token_is_not_sent_to_another_url() {
 }
 
 #[test]
-fn the_admin_token_is_used_only_for_the_default_url() {
+fn the_admin_token_is_used_only_for_a_daemon_on_this_machine() {
     let local = resolve(Inputs {
         admin_token: some("t_admin"),
         ..Inputs::default()
     });
-    assert_eq!((local.url.as_str(), local.source), (DEFAULT_URL, Source::AdminToken));
+    assert_eq!(
+        (local.url.as_str(), local.source),
+        (DEFAULT_URL, Source::AdminToken)
+    );
     let remote = resolve(Inputs {
         env_url: some("http://remote"),
         admin_token: some("t_admin"),
         ..Inputs::default()
     });
     assert_eq!(remote.token, None);
+    let other_port = resolve(Inputs {
+        env_url: some("http://localhost:9999"),
+        admin_token: some("t_admin"),
+        ..Inputs::default()
+    });
+    assert_eq!(other_port.source, Source::AdminToken);
 }
 
 #[cfg(unix)]
