@@ -645,3 +645,45 @@ fn typed_answer<T: DeserializeOwned>(response: RawResponse) -> Result<T, ClientE
     }
     response.json()
 }
+
+/// One page at a time, for callers that follow `next_cursor` (the CLI's `--all`).
+impl Client {
+    /// `GET /api/v1/users?role=&q=&limit=&cursor=`.
+    pub async fn list_users_page(
+        &self,
+        role: Option<Role>,
+        q: Option<&str>,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<User>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(role) = role {
+            query.push(("role", role.as_str().to_owned()));
+        }
+        if let Some(q) = q {
+            query.push(("q", q.to_owned()));
+        }
+        push_page(&mut query, limit, cursor);
+        self.get(&with_query("/api/v1/users", &query)).await
+    }
+
+    /// `GET /api/v1/projects?limit=&cursor=`.
+    pub async fn list_projects_page(
+        &self,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Project>, ClientError> {
+        let mut query = Vec::new();
+        push_page(&mut query, limit, cursor);
+        self.get(&with_query("/api/v1/projects", &query)).await
+    }
+}
+
+fn push_page(query: &mut Vec<(&str, String)>, limit: Option<usize>, cursor: Option<&str>) {
+    if let Some(limit) = limit {
+        query.push(("limit", limit.to_string()));
+    }
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+}

@@ -325,3 +325,28 @@ fn projects_create_and_edit_the_crew() {
     .collect();
     assert!(listed.iter().any(|p| p.id == created.id));
 }
+
+#[test]
+fn users_list_all_follows_the_cursors_past_one_page() {
+    let d = daemon();
+    let config = tempfile::tempdir().expect("config dir");
+    let base = [
+        "--url",
+        d.url.as_str(),
+        "--token",
+        PRIYA,
+        "--json",
+        "users",
+        "list",
+    ];
+    let count = |extra: &[&str]| {
+        ok(run(cli(config.path()).args(base).args(extra)))
+            .lines()
+            .map(|l| serde_json::from_str::<User>(l).expect("user"))
+            .count()
+    };
+    let everyone = count(&["--limit", "500"]);
+    assert!(everyone > 2, "the demo has more than two users");
+    assert_eq!(count(&["--limit", "2"]), 2);
+    assert_eq!(count(&["--limit", "2", "--all"]), everyone);
+}

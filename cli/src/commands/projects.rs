@@ -10,7 +10,14 @@ use crate::output::Output;
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Projects you can see, as a table (JSON Lines with --json)
-    List,
+    List {
+        /// At most this many per page (1-500)
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Follow the cursors to the end
+        #[arg(long)]
+        all: bool,
+    },
     /// One project
     Show { id: Id },
     /// A new project (staff)
@@ -97,9 +104,20 @@ fn one(out: &Output, project: &Project) -> anyhow::Result<()> {
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
     match command {
-        Command::List => {
-            let page = client.list_projects().await?;
-            out.table(&page.items, HEADERS, row)
+        Command::List { limit, all } => {
+            let mut projects = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = client
+                    .list_projects_page(Some(limit), cursor.as_deref())
+                    .await?;
+                projects.extend(page.items);
+                match page.next_cursor {
+                    Some(next) if all => cursor = Some(next),
+                    _ => break,
+                }
+            }
+            out.table(&projects, HEADERS, row)
         }
         Command::Show { id } => one(out, &client.get_project(id).await?),
         Command::Create {

@@ -17,6 +17,12 @@ pub enum Command {
         /// Words in the name, email or phone
         #[arg(long)]
         q: Option<String>,
+        /// At most this many per page (1-500)
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Follow the cursors to the end (with --json: JSON Lines of every user)
+        #[arg(long)]
+        all: bool,
     },
     /// One user
     Show { id: Id },
@@ -82,9 +88,25 @@ fn one(out: &Output, user: &User) -> anyhow::Result<()> {
 
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
     match command {
-        Command::List { role, q } => {
-            let page = client.list_users(role, q.as_deref()).await?;
-            out.table(&page.items, HEADERS, row)
+        Command::List {
+            role,
+            q,
+            limit,
+            all,
+        } => {
+            let mut users = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = client
+                    .list_users_page(role, q.as_deref(), Some(limit), cursor.as_deref())
+                    .await?;
+                users.extend(page.items);
+                match page.next_cursor {
+                    Some(next) if all => cursor = Some(next),
+                    _ => break,
+                }
+            }
+            out.table(&users, HEADERS, row)
         }
         Command::Show { id } => one(out, &client.get_user(id).await?),
         Command::Create {
