@@ -351,3 +351,25 @@ fn users_list_all_follows_the_cursors_past_one_page() {
     assert_eq!(count(&["--limit", "2"]), 2);
     assert_eq!(count(&["--limit", "2", "--all"]), everyone);
 }
+
+#[test]
+fn an_empty_crew_on_the_command_line_empties_the_crew() {
+    let d = daemon();
+    let config = tempfile::tempdir().expect("config dir");
+    let base = ["--url", d.url.as_str(), "--token", PRIYA, "--json"];
+    let first: Project = serde_json::from_str(
+        ok(run(cli(config.path())
+            .args(base)
+            .args(["projects", "list"])))
+        .lines()
+        .next()
+        .expect("a demo project"),
+    )
+    .expect("project");
+    let id = first.id.to_string();
+    let edited: Project = serde_json::from_str(&ok(run(cli(config.path())
+        .args(base)
+        .args(["projects", "edit", "--crew", "", &id]))))
+    .expect("project");
+    assert!(edited.crew_ids.is_empty());
+}

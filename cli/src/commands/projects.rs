@@ -19,13 +19,19 @@ pub enum Command {
         all: bool,
     },
     /// One project
-    Show { id: Id },
+    Show {
+        /// The project's id
+        id: Id,
+    },
     /// A new project (staff)
     Create {
+        /// What the job is called
         #[arg(long)]
         name: String,
+        /// The customer's user id
         #[arg(long)]
         customer: Id,
+        /// The site's address
         #[arg(long)]
         address: Option<String>,
         /// Comma-separated crew user ids
@@ -34,13 +40,16 @@ pub enum Command {
     },
     /// Change name, address (`--address ''` clears it), crew or status (staff)
     Edit {
+        /// The project's id
         id: Id,
+        /// A new name
         #[arg(long)]
         name: Option<String>,
+        /// A new address ('' clears it)
         #[arg(long)]
         address: Option<String>,
         /// Comma-separated crew user ids (replaces the crew; `--crew ''` empties it)
-        #[arg(long, value_delimiter = ',', num_args = 0..)]
+        #[arg(long, value_delimiter = ',')]
         crew: Option<Vec<String>>,
         /// active or done
         #[arg(long, value_parser = parse_status)]

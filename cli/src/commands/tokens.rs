@@ -10,10 +10,15 @@ use crate::output::Output;
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// A user's tokens (never their secrets)
-    List { user: Id },
+    List {
+        /// The user's id
+        user: Id,
+    },
     /// A new token for a user: the secret is printed once, on stdout
     Issue {
+        /// The user's id
         user: Id,
+        /// What the token is for ("cron", "laptop")
         #[arg(long)]
         label: Option<String>,
         /// Expires after this many days (1-3650); never when absent
@@ -21,7 +26,10 @@ pub enum Command {
         expires_in_days: Option<u32>,
     },
     /// Revoke a token by its id
-    Revoke { id: Id },
+    Revoke {
+        /// The token's id (from `tokens list`)
+        id: Id,
+    },
 }
 
 fn row(t: &TokenInfo) -> Vec<String> {

@@ -25,14 +25,19 @@ pub enum Command {
         all: bool,
     },
     /// One user
-    Show { id: Id },
+    Show {
+        /// The user's id
+        id: Id,
+    },
     /// A new user
     Create {
+        /// Full name
         #[arg(long)]
         name: String,
         /// admin, agent, crew or customer
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// Email address (customers get email with it)
         #[arg(long)]
         email: Option<String>,
         /// E.164, e.g. +447700900123
@@ -41,11 +46,15 @@ pub enum Command {
     },
     /// Change name, email or phone (`--email ''` clears it)
     Edit {
+        /// The user's id
         id: Id,
+        /// A new name
         #[arg(long)]
         name: Option<String>,
+        /// A new email address ('' clears it)
         #[arg(long)]
         email: Option<String>,
+        /// A new phone number, E.164 ('' clears it)
         #[arg(long)]
         phone: Option<String>,
     },
