@@ -242,6 +242,7 @@ fn the_people_table_has_aligned_columns_under_a_header() {
         ok(run(cli(config.path()).args([
             "--url", &d.url, "--token", PRIYA, "users", "list",
         ])));
+    assert!(!text.contains('\x1b'), "no colour when stdout is a pipe");
     let mut lines = text.lines();
     let header = lines.next().expect("header");
     assert!(header.starts_with("ID"), "{header}");
