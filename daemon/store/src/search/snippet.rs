@@ -7,8 +7,9 @@ use super::parse::ParsedQuery;
 use super::tokenize::tokenize;
 use crate::records::MessageRecord;
 
-/// Characters of context shown before the match.
-const BEFORE: usize = 50;
+/// Characters of context shown before the match: few, so that the match
+/// stays in view where a client shows only the snippet's start.
+const BEFORE: usize = 24;
 /// The longest snippet, in characters (ellipses aside).
 const LENGTH: usize = 160;
 
