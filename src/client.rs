@@ -204,14 +204,7 @@ impl Client {
         role: Option<Role>,
         q: Option<&str>,
     ) -> Result<Page<User>, ClientError> {
-        let mut query = Vec::new();
-        if let Some(role) = role {
-            query.push(("role", role.as_str().to_owned()));
-        }
-        if let Some(q) = q {
-            query.push(("q", q.to_owned()));
-        }
-        self.get(&with_query("/api/v1/users", &query)).await
+        self.list_users_page(role, q, None, None).await
     }
 
     pub async fn get_user(&self, id: Id) -> Result<User, ClientError> {
@@ -311,8 +304,7 @@ impl Client {
         push("assignee_id", filter.assignee_id.map(|i| i.to_string()));
         push("kind", filter.kind.map(|k| enum_text(&k)));
         push("channel", filter.channel.map(|c| c.as_str().to_owned()));
-        push("limit", limit.map(|l| l.to_string()));
-        push("cursor", cursor.map(str::to_owned));
+        push_page(&mut query, limit, cursor);
         self.get(&with_query("/api/v1/conversations", &query)).await
     }
 
@@ -348,12 +340,7 @@ impl Client {
         cursor: Option<&str>,
     ) -> Result<Page<Message>, ClientError> {
         let mut query = Vec::new();
-        if let Some(limit) = limit {
-            query.push(("limit", limit.to_string()));
-        }
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor.to_owned()));
-        }
+        push_page(&mut query, limit, cursor);
         let path = format!("/api/v1/conversations/{conversation_id}/messages");
         self.get(&with_query(&path, &query)).await
     }
@@ -438,12 +425,7 @@ impl Client {
         cursor: Option<&str>,
     ) -> Result<Page<Template>, ClientError> {
         let mut query = Vec::new();
-        if let Some(limit) = limit {
-            query.push(("limit", limit.to_string()));
-        }
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor.to_owned()));
-        }
+        push_page(&mut query, limit, cursor);
         self.get(&with_query("/api/v1/templates", &query)).await
     }
 
@@ -553,8 +535,7 @@ impl Client {
         push("since", query.since.map(|t| t.to_string()));
         push("until", query.until.map(|t| t.to_string()));
         push("sort", Some(enum_text(&query.sort)));
-        push("limit", limit.map(|l| l.to_string()));
-        push("cursor", cursor.map(str::to_owned));
+        push_page(&mut params, limit, cursor);
         self.get(&with_query("/api/v1/search/messages", &params))
             .await
     }
@@ -679,6 +660,7 @@ impl Client {
     }
 }
 
+/// Adds `?limit=` and `?cursor=` when given, as every list reads them.
 fn push_page(query: &mut Vec<(&str, String)>, limit: Option<usize>, cursor: Option<&str>) {
     if let Some(limit) = limit {
         query.push(("limit", limit.to_string()));

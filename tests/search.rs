@@ -508,7 +508,7 @@ async fn a_store_from_before_search_is_indexed_at_start() {
     commcenter_store::Store::drop_search_index(&common::store_path(dir.path())).unwrap();
     let daemon = common::TestDaemon::start_at(dir, &addr).await;
     assert_eq!(found(&daemon.admin, "chimney").await.len(), 7);
-    say_as(&daemon.admin, chat.conversation, "chimney cowl").await;
+    send_text(&daemon.admin, chat.conversation, "chimney cowl").await;
     assert_eq!(
         found(&daemon.admin, "chimney").await.len(),
         8,
@@ -516,6 +516,23 @@ async fn a_store_from_before_search_is_indexed_at_start() {
     );
 }
 
-async fn say_as(by: &Client, conversation: Id, body: &str) -> Message {
-    send_text(by, conversation, body).await
+/// The demo data is imported conversation by conversation, each with its own
+/// history, so its messages reach the index out of time order: the index
+/// puts each in its place, and a search by filters alone lists them all,
+/// newest first, each once.
+#[tokio::test]
+async fn history_imported_out_of_order_is_found_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = common::TestDaemon::start_with(dir, |s| s.demo = true).await;
+    let hits = all_hits(&daemon.admin, &SearchQuery::default(), 37).await;
+    assert!(hits.len() > 100, "the demo's messages: {}", hits.len());
+    let times: Vec<_> = hits.iter().map(|h| h.message.created_at).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first throughout"
+    );
+    let mut ids: Vec<Id> = hits.iter().map(|h| h.message.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), hits.len(), "each message once");
 }

@@ -37,8 +37,7 @@ pub enum Command {
 }
 
 fn parse_status(text: &str) -> Result<ConversationStatus, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| format!("`{text}` is not open, closed or archived"))
+    super::by_api_name(text, "open, closed or archived")
 }
 
 fn line(c: &Conversation) -> String {

@@ -82,3 +82,13 @@ pub async fn run(
         Command::Projects(c) => projects::run(c, client, out).await,
     }
 }
+
+/// An enum from its API name (`open`, `customer`, `sms`), for clap's
+/// `value_parser`; the error lists the `choices`.
+pub(crate) fn by_api_name<T: serde::de::DeserializeOwned>(
+    text: &str,
+    choices: &str,
+) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("`{text}` is not {choices}"))
+}

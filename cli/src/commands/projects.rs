@@ -58,8 +58,7 @@ pub enum Command {
 }
 
 fn parse_status(text: &str) -> Result<ProjectStatus, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| format!("`{text}` is not active or done"))
+    super::by_api_name(text, "active or done")
 }
 
 fn status_name(s: ProjectStatus) -> &'static str {

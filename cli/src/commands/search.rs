@@ -22,13 +22,13 @@ pub struct Args {
     #[arg(long)]
     conversation: Option<Id>,
     /// in_app, sms, email or phone
-    #[arg(long, value_parser = enum_arg::<Channel>)]
+    #[arg(long, value_parser = super::messages::parse_channel)]
     channel: Option<Channel>,
     /// inbound or outbound
-    #[arg(long, value_parser = enum_arg::<Direction>)]
+    #[arg(long, value_parser = |t: &str| super::by_api_name::<Direction>(t, "inbound or outbound"))]
     direction: Option<Direction>,
     /// queued, sent, delivered, read or failed
-    #[arg(long, value_parser = enum_arg::<MessageStatus>)]
+    #[arg(long, value_parser = |t: &str| super::by_api_name::<MessageStatus>(t, "queued, sent, delivered, read or failed"))]
     status: Option<MessageStatus>,
     /// Only messages with attachments (or, with --attachments=false, without)
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
@@ -48,11 +48,6 @@ pub struct Args {
     /// Follow the cursors to the last hit
     #[arg(long)]
     all: bool,
-}
-
-fn enum_arg<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| format!("`{text}` is not a valid value"))
 }
 
 fn time_arg(text: &str) -> Result<Timestamp, String> {

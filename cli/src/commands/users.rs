@@ -61,8 +61,7 @@ pub enum Command {
 }
 
 pub fn parse_role(text: &str) -> Result<Role, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| format!("`{text}` is not admin, agent, crew or customer"))
+    super::by_api_name(text, "admin, agent, crew or customer")
 }
 
 /// An empty value on the command line means "clear it" (`null` in the patch).

@@ -20,14 +20,7 @@ fn analytics_query(query: &Query) -> Result<AnalyticsQuery, ApiError> {
 
 /// `?explain=true|false` (default false).
 fn explain(query: &Query) -> Result<bool, ApiError> {
-    match query.get("explain") {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(
-            "explain",
-            format!("explain must be true or false, not `{other}`"),
-        )),
-    }
+    Ok(query.boolean("explain")?.unwrap_or(false))
 }
 
 /// # `GET /api/v1/analytics/overview`

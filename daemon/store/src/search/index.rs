@@ -142,18 +142,16 @@ impl Tx<'_> {
     /// Puts one posting older than the list's newest in its place (a message
     /// imported with a past time).
     fn insert_posting(&mut self, token: &str, posting: Posting) -> Result<(), StoreError> {
-        let holder = self
-            .search_posting
-            .range((token, 0)..=(token, posting.doc))?
-            .next_back()
-            .or_else(|| {
-                self.search_posting
-                    .range((token, posting.doc)..=(token, u64::MAX))
-                    .ok()?
-                    .next()
-            })
-            .transpose()?
-            .map(|(k, v)| (k.value().1, v.value().to_vec()));
+        // The block that starts at or before the doc, else the first block.
+        let table = &self.search_posting;
+        let holder = match table.range((token, 0)..=(token, posting.doc))?.next_back() {
+            Some(row) => Some(row?),
+            None => table
+                .range((token, 0)..=(token, u64::MAX))?
+                .next()
+                .transpose()?,
+        }
+        .map(|(k, v)| (k.value().1, v.value().to_vec()));
         let mut block = match holder {
             Some((first, bytes)) => {
                 self.remove(|t| &mut t.search_posting, (token, first))?;
