@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod demo;
+pub mod disk;
 mod error;
 pub mod files;
 mod http;
