@@ -8,6 +8,7 @@ use std::sync::Arc;
 use commcenter_store::{Store, StoreOptions};
 
 use crate::files::Files;
+use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Transports};
 use crate::realtime::Hub;
 use crate::settings::Settings;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// Requests being served, per user (see `limits`).
     pub in_flight: crate::limits::InFlight,
+    /// What `/metrics` exports.
+    pub metrics: Arc<Metrics>,
     /// False while starting and once draining for shutdown (`/readyz` 503).
     ready: Arc<AtomicBool>,
 }
@@ -60,7 +63,13 @@ impl AppState {
         let transports = Transports::from_settings(&settings)?;
         let settings = Arc::new(settings);
         let outbox = Outbox::new(store.clone(), files.clone(), transports, settings.clone());
+        let metrics = Arc::new(Metrics::new(&crate::metrics::Parts {
+            store: &store,
+            realtime: realtime.metrics(),
+            file_errors: files.storage_errors(),
+        }));
         let state = AppState {
+            metrics,
             outbox,
             realtime,
             files,

@@ -9,6 +9,7 @@ pub mod files;
 mod http;
 pub mod lease;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod realtime;

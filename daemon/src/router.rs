@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, inbound, messages, outbox, presence, projects, search,
-    templates, users, ws, Ctx,
+    analytics, conversations, files, health, inbound, messages, metrics, outbox, presence,
+    projects, search, templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -72,6 +72,7 @@ pub enum Route {
     InboundSms,
     InboundEmail,
     Media,
+    Metrics,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -206,6 +207,7 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
     (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
     (Method::GET, "/media/{id}", Route::Media),
+    (Method::GET, "/metrics", Route::Metrics),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -236,6 +238,7 @@ pub fn resolve(method: &Method, path: &str) -> Option<(Route, &'static str, Vec<
 pub async fn serve(state: AppState, req: Request) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
+    let metrics = state.metrics.clone();
     let (template, response) = match resolve(&method, req.uri().path()) {
         Some((route, template, params)) => {
             let response = or_internal_error(dispatch_route(state, route, params, req)).await;
@@ -243,14 +246,17 @@ pub async fn serve(state: AppState, req: Request) -> Response {
         }
         None => {
             let message = format!("no route for {method} {}", req.uri().path());
-            ("-", ApiError::not_found(message).into_response())
+            let response = ApiError::not_found(message).into_response();
+            (crate::metrics::UNMATCHED, response)
         }
     };
+    let (status, took) = (response.status().as_u16(), started.elapsed());
+    metrics.http.record(&method, template, status, took);
     tracing::info!(
         %method,
         path = template,
-        status = response.status().as_u16(),
-        duration_us = started.elapsed().as_micros() as u64,
+        status,
+        duration_us = took.as_micros() as u64,
         "request"
     );
     response
@@ -364,6 +370,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::InboundSms => inbound::sms(ctx, req).await,
         Route::InboundEmail => inbound::email(ctx, req).await,
         Route::Media => outbox::media(ctx, req).await,
+        Route::Metrics => metrics::metrics(ctx).await,
     }
 }
 

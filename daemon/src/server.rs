@@ -49,6 +49,7 @@ pub async fn serve(
     let budget = connection_budget(settings.max_connections);
     let permits = Arc::new(Semaphore::new(budget));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let metrics_listener = start_metrics_listener(&state, stop_rx.clone()).await?;
     let realtime = state
         .realtime
         .start(stop_rx.clone())
@@ -98,9 +99,33 @@ pub async fn serve(
     }
     realtime.join().await;
     let _ = outbox.await;
+    if let Some(listener) = metrics_listener {
+        let _ = listener.await;
+    }
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Binds `--metrics-listen`, when set, and serves it until `stop`.
+async fn start_metrics_listener(
+    state: &AppState,
+    stop: watch::Receiver<bool>,
+) -> std::io::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(addr) = state.settings.ops.metrics_listen else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen for metrics on {addr}: {e}"),
+        )
+    })?;
+    tracing::info!(addr = %listener.local_addr()?, "serving /metrics without a token");
+    let state = state.clone();
+    Ok(Some(tokio::spawn(crate::metrics::listener::serve(
+        listener, state, stop,
+    ))))
 }
 
 /// Descriptors kept free for the store, files, logs and the listener.

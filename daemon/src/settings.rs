@@ -2,7 +2,7 @@
 //! over a TOML config file over defaults.
 //!
 //! Each setting is declared once, as one field of [`Settings`] or of one of
-//! its groups ([`ClientLimits`], [`RealtimeSettings`], [`FilesSettings`]). The field's `#[arg]`
+//! its groups ([`ClientLimits`], [`RealtimeSettings`], [`FilesSettings`], [`OpsSettings`], …). The field's `#[arg]`
 //! gives the flag, the environment variable and the default; its doc comment
 //! is the `--help` text; its id (the field name, or `id = "…"` where the field
 //! has a different name) is the config-file key. The field's type is the type
@@ -33,12 +33,14 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 mod config_file;
 mod files;
 mod limits;
+mod ops;
 mod outbox;
 mod realtime;
 pub mod values;
 
 pub use files::{FilesSettings, StorageFlags, StorageKind};
 pub use limits::ClientLimits;
+pub use ops::OpsSettings;
 pub use outbox::OutboxSettings;
 pub use realtime::RealtimeSettings;
 
@@ -173,6 +175,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub outbox: OutboxSettings,
+
+    #[command(flatten)]
+    pub ops: OpsSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
