@@ -302,3 +302,22 @@ async fn wait_for(by: &Client, done: impl Fn(&Scrape) -> bool) -> Scrape {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_disk_under_the_low_threshold_shows_in_metrics() {
+    // Every disk has less than 100 % free: the first check finds it low.
+    let low = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        s.ops.disk_low_percent = 100.0;
+    })
+    .await;
+    wait_for(&low.admin, |s| {
+        s.value("commcenter_disk_low", &[]) == Some(1.0)
+    })
+    .await;
+    let roomy = TestDaemon::start_with(tempfile::tempdir().unwrap(), |s| {
+        s.ops.disk_low_percent = 0.0;
+    })
+    .await;
+    let scraped = scrape(&roomy.admin).await;
+    assert_eq!(scraped.value("commcenter_disk_low", &[]), Some(0.0));
+}

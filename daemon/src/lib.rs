@@ -4,6 +4,7 @@
 pub mod app;
 pub mod demo;
 pub mod disk;
+mod disk_watch;
 mod error;
 pub mod files;
 mod http;

@@ -56,6 +56,7 @@ pub async fn serve(
         .await
         .map_err(std::io::Error::other)?;
     let outbox = state.outbox.start(stop_rx.clone());
+    let disk_watch = tokio::spawn(crate::disk_watch::run(state.clone(), stop_rx.clone()));
     state.set_ready(true);
     tracing::info!(addr = %listener.local_addr()?, "listening");
 
@@ -99,6 +100,7 @@ pub async fn serve(
     }
     realtime.join().await;
     let _ = outbox.await;
+    let _ = disk_watch.await;
     if let Some(listener) = metrics_listener {
         let _ = listener.await;
     }

@@ -42,6 +42,8 @@ pub struct Metrics {
     registry: Registry,
     pub http: HttpMetrics,
     scraped: Scraped,
+    /// 1 while the data dir's disk is under `--disk-low-percent` (`disk_watch`).
+    disk_low: Gauge,
 }
 
 /// Gauges set at each scrape from what is read then.
@@ -121,11 +123,23 @@ impl Metrics {
         let scraped = Scraped::default();
         scraped.register(&mut registry);
         state_parts.register(&mut registry);
+        let disk_low = Gauge::default();
+        registry.register(
+            "disk_low",
+            "1 while free space on the data dir's disk is under --disk-low-percent (checked every 30 s), else 0",
+            disk_low.clone(),
+        );
         Metrics {
             registry,
             http,
             scraped,
+            disk_low,
         }
+    }
+
+    /// Records whether the data dir's disk is low (`disk_watch`).
+    pub fn set_disk_low(&self, low: bool) {
+        self.disk_low.set(i64::from(low));
     }
 }
 
