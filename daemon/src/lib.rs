@@ -2,6 +2,7 @@
 //! port-0 listener with their own shutdown future.
 
 pub mod app;
+pub mod auth_throttle;
 pub mod demo;
 pub mod disk;
 mod disk_watch;

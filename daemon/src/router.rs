@@ -288,7 +288,11 @@ async fn dispatch_route(
     );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
-        return ApiError::unauthorized().into_response();
+        let unauthorized = ApiError::unauthorized();
+        return match ctx.bearer_failed() {
+            true => ctx.credential_failed(unauthorized).into_response(),
+            false => unauthorized.into_response(),
+        };
     }
     // Held until the handler answers.
     let _in_flight = match in_flight_place(&ctx, route) {

@@ -28,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
 use crate::app::AppState;
+use crate::http::PeerAddr;
 use crate::lease::ConnectionLease;
 use crate::limits::TimedBody;
 use crate::router;
@@ -83,7 +84,7 @@ pub async fn serve(
         let stop = stop_rx.clone();
         tokio::spawn(async move {
             let lease = ConnectionLease::new(permit);
-            serve_connection(stream, state, stop, lease).await;
+            serve_connection(stream, peer, state, stop, lease).await;
             tracing::trace!(%peer, "connection closed");
         });
     }
@@ -153,6 +154,7 @@ fn connection_budget(max_connections: usize) -> usize {
 /// Serves one connection until it closes or shutdown asks it to finish.
 async fn serve_connection(
     stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
     state: AppState,
     mut stop: watch::Receiver<bool>,
     lease: ConnectionLease,
@@ -161,6 +163,7 @@ async fn serve_connection(
     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let mut req = req.map(|body| TimedBody::new(body, &state.settings.limits));
         req.extensions_mut().insert(lease.clone());
+        req.extensions_mut().insert(PeerAddr(peer));
         let state = state.clone();
         async move { Ok::<_, std::convert::Infallible>(router::serve(state, req).await) }
     });

@@ -416,6 +416,10 @@ mod tests {
         assert_eq!(settings.max_connections, 10_000);
         assert_eq!(settings.json_limit_bytes, 1024 * 1024);
         assert_eq!(settings.limits.requests_per_user, 64);
+        assert_eq!(settings.limits.auth_failures, 20);
+        assert_eq!(settings.limits.auth_failure_window, Duration::from_secs(60));
+        assert_eq!(settings.ops.metrics_listen, None);
+        assert_eq!(settings.ops.disk_low_percent, 5.0);
         assert_eq!(settings.limits.body_idle_timeout, Duration::from_secs(15));
         assert_eq!(settings.realtime.sockets_per_user, 16);
         assert_eq!(settings.public_url, None);

@@ -148,6 +148,7 @@ pub struct Parts<'a> {
     pub store: &'a commcenter_store::Store,
     pub realtime: &'a RealtimeMetrics,
     pub file_errors: &'a FileStorageErrors,
+    pub auth_throttle: &'a crate::auth_throttle::AuthThrottle,
 }
 
 impl Parts<'_> {
@@ -167,6 +168,17 @@ impl Parts<'_> {
             "file_storage_errors",
             "Failed operations of the file storage (the blob store), by operation",
             self.file_errors.0.clone(),
+        );
+        let (failures, refusals) = self.auth_throttle.counters();
+        registry.register(
+            "auth_failures",
+            "Failed authentications (unknown, revoked or expired tokens, bad WebSocket tickets)",
+            failures,
+        );
+        registry.register(
+            "auth_refusals",
+            "Attempts refused with 429 because their address failed to authenticate too often",
+            refusals,
         );
         registry.register_collector(Box::new(store::WriterCollector::new(self.store.clone())));
     }
