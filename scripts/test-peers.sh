@@ -6,6 +6,8 @@
 #    document in tests/api_fuzz.rs;
 #  - Pillow, the side-by-side peer of the image figures in daemon/benches/files.rs;
 #  - aiosmtpd, the SMTP server the outbox's email tests start (fixtures/smtp_peer.py);
+#  - prometheus_client, the Prometheus project's parser that tests/metrics.rs
+#    reads /metrics with (fixtures/parse_metrics.py);
 # and from Debian, what building the workspace needs besides the Rust toolchain:
 #  - cmake and nasm, with which the `turbojpeg` crate builds libjpeg-turbo (with
 #    its SIMD code) from its bundled source. Run this before the first build;
@@ -22,7 +24,7 @@ if ! command -v tmux >/dev/null 2>&1; then
     apt-get update -q
     apt-get install -y -q tmux
 fi
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0' 'aiosmtpd==1.4.6'
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'schemathesis==4.32.5' 'pillow==12.0.0' 'aiosmtpd==1.4.6' 'prometheus-client==0.26.0'
 if command -v pyenv >/dev/null 2>&1; then
     pyenv rehash
 fi

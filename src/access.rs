@@ -370,6 +370,17 @@ pub fn may_retry_delivery(caller: &Caller) -> Result<(), Forbidden> {
     require_staff(caller)
 }
 
+// ---- Operations -------------------------------------------------------------
+
+/// `GET /metrics`: admins. The figures describe the whole installation.
+pub fn may_read_metrics(caller: &Caller) -> Result<(), Forbidden> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(Forbidden::new("only an admin reads the metrics"))
+    }
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

@@ -232,3 +232,40 @@ async fn a_repeated_idempotency_key_gets_no_second_code() {
     let second = common::request(&d.admin, http::Method::POST, &path, Some(&body), &headers).await;
     assert_eq!(second.status, 409);
 }
+
+#[tokio::test]
+async fn guessing_codes_is_throttled_like_guessing_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = TestDaemon::start_with(dir, |s| s.limits.auth_failures = 3).await;
+    let ann = d.customer("Ann").await;
+    let link = d
+        .admin
+        .portal_link(ann.id(), &NewPortalLink::default())
+        .await
+        .unwrap();
+    let guesser = d.anonymous();
+    for _ in 0..3 {
+        let wrong = post(
+            &guesser,
+            "/api/v1/portal/redeem",
+            json!({"code": "ccp_guess"}),
+        )
+        .await;
+        assert_eq!(wrong.status, 401);
+    }
+    let refused = post(
+        &guesser,
+        "/api/v1/portal/redeem",
+        json!({"code": code_of(&link.url)}),
+    )
+    .await;
+    assert_eq!(
+        refused.status, 429,
+        "over the count, even a right code waits"
+    );
+    assert!(refused.headers.get("retry-after").is_some());
+    assert_eq!(
+        error_of(&refused).code,
+        commcenter::wire::ErrorCode::RateLimited
+    );
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use commcenter_store::{Store, StoreOptions};
 
 use crate::files::Files;
+use crate::metrics::Metrics;
 use crate::outbox::{Outbox, Transports};
 use crate::realtime::Hub;
 use crate::settings::Settings;
@@ -25,6 +26,10 @@ pub struct AppState {
     pub outbox: Outbox,
     /// Requests being served, per user (see `limits`).
     pub in_flight: crate::limits::InFlight,
+    /// Failed authentications per client address (`auth_throttle`).
+    pub auth_throttle: crate::auth_throttle::AuthThrottle,
+    /// What `/metrics` exports.
+    pub metrics: Arc<Metrics>,
     /// False while starting and once draining for shutdown (`/readyz` 503).
     ready: Arc<AtomicBool>,
 }
@@ -60,7 +65,16 @@ impl AppState {
         let transports = Transports::from_settings(&settings)?;
         let settings = Arc::new(settings);
         let outbox = Outbox::new(store.clone(), files.clone(), transports, settings.clone());
+        let auth_throttle = crate::auth_throttle::AuthThrottle::new(&settings.limits);
+        let metrics = Arc::new(Metrics::new(&crate::metrics::Parts {
+            store: &store,
+            realtime: realtime.metrics(),
+            file_errors: files.storage_errors(),
+            auth_throttle: &auth_throttle,
+        }));
         let state = AppState {
+            auth_throttle,
+            metrics,
             outbox,
             realtime,
             files,

@@ -13,6 +13,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for `Retry-After` (429 answers that know when to come back).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,7 +23,13 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -57,7 +65,13 @@ impl ApiError {
                 field: self.field,
             },
         };
-        json_response(status, &body)
+        let mut response = json_response(status, &body);
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -73,6 +87,7 @@ impl From<StoreError> for ApiError {
             code,
             message: e.to_string(),
             field,
+            retry_after: None,
         }
     }
 }

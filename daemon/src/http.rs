@@ -121,6 +121,7 @@ fn deserialize_named<'de, T: DeserializeOwned>(
             code: ErrorCode::BadRequest,
             message,
             field,
+            retry_after: None,
         }
     })
 }
@@ -240,3 +241,8 @@ pub fn parse_id(name: &str, text: &str) -> Result<Id, ApiError> {
     text.parse()
         .map_err(|_| ApiError::bad_request(name, format!("`{text}` is not a valid id")))
 }
+
+/// The address a request came from (the TCP peer), put in the request's
+/// extensions by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);

@@ -2,13 +2,16 @@
 //! port-0 listener with their own shutdown future.
 
 pub mod app;
+pub mod auth_throttle;
 pub mod demo;
 pub mod disk;
+mod disk_watch;
 mod error;
 pub mod files;
 mod http;
 pub mod lease;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod realtime;

@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, inbound, messages, outbox, portal, presence, projects,
-    search, templates, users, ws, Ctx,
+    analytics, conversations, files, health, inbound, messages, metrics, outbox, portal, presence,
+    projects, search, templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -74,6 +74,7 @@ pub enum Route {
     Media,
     PortalLink,
     RedeemPortal,
+    Metrics,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -214,6 +215,7 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         Route::PortalLink,
     ),
     (Method::POST, "/api/v1/portal/redeem", Route::RedeemPortal),
+    (Method::GET, "/metrics", Route::Metrics),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -244,6 +246,7 @@ pub fn resolve(method: &Method, path: &str) -> Option<(Route, &'static str, Vec<
 pub async fn serve(state: AppState, req: Request) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
+    let metrics = state.metrics.clone();
     let (template, response) = match resolve(&method, req.uri().path()) {
         Some((route, template, params)) => {
             let response = or_internal_error(dispatch_route(state, route, params, req)).await;
@@ -251,14 +254,17 @@ pub async fn serve(state: AppState, req: Request) -> Response {
         }
         None => {
             let message = format!("no route for {method} {}", req.uri().path());
-            ("-", ApiError::not_found(message).into_response())
+            let response = ApiError::not_found(message).into_response();
+            (crate::metrics::UNMATCHED, response)
         }
     };
+    let (status, took) = (response.status().as_u16(), started.elapsed());
+    metrics.http.record(&method, template, status, took);
     tracing::info!(
         %method,
         path = template,
-        status = response.status().as_u16(),
-        duration_us = started.elapsed().as_micros() as u64,
+        status,
+        duration_us = took.as_micros() as u64,
         "request"
     );
     response
@@ -291,7 +297,11 @@ async fn dispatch_route(
     );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
-        return ApiError::unauthorized().into_response();
+        let unauthorized = ApiError::unauthorized();
+        return match ctx.bearer_failed() {
+            true => ctx.credential_failed(unauthorized).into_response(),
+            false => unauthorized.into_response(),
+        };
     }
     // Held until the handler answers.
     let _in_flight = match in_flight_place(&ctx, route) {
@@ -375,6 +385,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::Media => outbox::media(ctx, req).await,
         Route::PortalLink => portal::issue_link(ctx, req).await,
         Route::RedeemPortal => portal::redeem(ctx, req).await,
+        Route::Metrics => metrics::metrics(ctx).await,
     }
 }
 

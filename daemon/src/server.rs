@@ -28,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
 use crate::app::AppState;
+use crate::http::PeerAddr;
 use crate::lease::ConnectionLease;
 use crate::limits::TimedBody;
 use crate::router;
@@ -49,12 +50,14 @@ pub async fn serve(
     let budget = connection_budget(settings.max_connections);
     let permits = Arc::new(Semaphore::new(budget));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let metrics_listener = start_metrics_listener(&state, stop_rx.clone()).await?;
     let realtime = state
         .realtime
         .start(stop_rx.clone())
         .await
         .map_err(std::io::Error::other)?;
     let outbox = state.outbox.start(stop_rx.clone());
+    let disk_watch = tokio::spawn(crate::disk_watch::run(state.clone(), stop_rx.clone()));
     state.set_ready(true);
     tracing::info!(addr = %listener.local_addr()?, "listening");
 
@@ -81,7 +84,7 @@ pub async fn serve(
         let stop = stop_rx.clone();
         tokio::spawn(async move {
             let lease = ConnectionLease::new(permit);
-            serve_connection(stream, state, stop, lease).await;
+            serve_connection(stream, peer, state, stop, lease).await;
             tracing::trace!(%peer, "connection closed");
         });
     }
@@ -98,9 +101,34 @@ pub async fn serve(
     }
     realtime.join().await;
     let _ = outbox.await;
+    let _ = disk_watch.await;
+    if let Some(listener) = metrics_listener {
+        let _ = listener.await;
+    }
     state.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Binds `--metrics-listen`, when set, and serves it until `stop`.
+async fn start_metrics_listener(
+    state: &AppState,
+    stop: watch::Receiver<bool>,
+) -> std::io::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(addr) = state.settings.ops.metrics_listen else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen for metrics on {addr}: {e}"),
+        )
+    })?;
+    tracing::info!(addr = %listener.local_addr()?, "serving /metrics without a token");
+    let state = state.clone();
+    Ok(Some(tokio::spawn(crate::metrics::listener::serve(
+        listener, state, stop,
+    ))))
 }
 
 /// Descriptors kept free for the store, files, logs and the listener.
@@ -126,6 +154,7 @@ fn connection_budget(max_connections: usize) -> usize {
 /// Serves one connection until it closes or shutdown asks it to finish.
 async fn serve_connection(
     stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
     state: AppState,
     mut stop: watch::Receiver<bool>,
     lease: ConnectionLease,
@@ -134,6 +163,7 @@ async fn serve_connection(
     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let mut req = req.map(|body| TimedBody::new(body, &state.settings.limits));
         req.extensions_mut().insert(lease.clone());
+        req.extensions_mut().insert(PeerAddr(peer));
         let state = state.clone();
         async move { Ok::<_, std::convert::Infallible>(router::serve(state, req).await) }
     });

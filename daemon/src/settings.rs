@@ -2,7 +2,7 @@
 //! over a TOML config file over defaults.
 //!
 //! Each setting is declared once, as one field of [`Settings`] or of one of
-//! its groups ([`ClientLimits`], [`RealtimeSettings`], [`FilesSettings`]). The field's `#[arg]`
+//! its groups ([`ClientLimits`], [`RealtimeSettings`], [`FilesSettings`], [`OpsSettings`], …). The field's `#[arg]`
 //! gives the flag, the environment variable and the default; its doc comment
 //! is the `--help` text; its id (the field name, or `id = "…"` where the field
 //! has a different name) is the config-file key. The field's type is the type
@@ -33,6 +33,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 mod config_file;
 mod files;
 mod limits;
+mod ops;
 mod outbox;
 mod portal;
 mod realtime;
@@ -40,6 +41,7 @@ pub mod values;
 
 pub use files::{FilesSettings, StorageFlags, StorageKind};
 pub use limits::ClientLimits;
+pub use ops::OpsSettings;
 pub use outbox::OutboxSettings;
 pub use portal::PortalSettings;
 pub use realtime::RealtimeSettings;
@@ -178,6 +180,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub portal: PortalSettings,
+
+    #[command(flatten)]
+    pub ops: OpsSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -416,6 +421,10 @@ mod tests {
         assert_eq!(settings.max_connections, 10_000);
         assert_eq!(settings.json_limit_bytes, 1024 * 1024);
         assert_eq!(settings.limits.requests_per_user, 64);
+        assert_eq!(settings.limits.auth_failures, 20);
+        assert_eq!(settings.limits.auth_failure_window, Duration::from_secs(60));
+        assert_eq!(settings.ops.metrics_listen, None);
+        assert_eq!(settings.ops.disk_low_percent, 5.0);
         assert_eq!(settings.limits.body_idle_timeout, Duration::from_secs(15));
         assert_eq!(settings.realtime.sockets_per_user, 16);
         assert_eq!(settings.public_url, None);

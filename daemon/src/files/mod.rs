@@ -22,12 +22,13 @@ use std::time::Duration;
 
 use commcenter_files::images::{ImagePolicy, ImageWorkers};
 use commcenter_files::storage::BlobStore;
-use commcenter_files::Limits;
+use commcenter_files::{FileError, Limits};
 
 pub use leases::BlobLeases;
 pub use prepare::Prepared;
 pub use sweep::Swept;
 
+use crate::metrics::FileStorageErrors;
 use crate::settings::FilesSettings;
 
 /// How long `/readyz` waits for the file storage to answer.
@@ -45,6 +46,8 @@ struct Inner {
     limits: Limits,
     tmp_dir: PathBuf,
     leases: BlobLeases,
+    /// Failed blob store operations (`/metrics`).
+    storage_errors: FileStorageErrors,
 }
 
 impl Files {
@@ -70,12 +73,28 @@ impl Files {
                 },
                 tmp_dir: settings.upload_tmp_dir.clone(),
                 leases: BlobLeases::default(),
+                storage_errors: FileStorageErrors::default(),
             }),
         })
     }
 
     pub fn blobs(&self) -> &BlobStore {
         &self.inner.blobs
+    }
+
+    /// Failed blob store operations, by operation.
+    pub fn storage_errors(&self) -> &FileStorageErrors {
+        &self.inner.storage_errors
+    }
+
+    /// Counts `error` as a failure of the storage's `operation` when it is
+    /// one (an I/O or object storage failure, not a missing blob or a bad
+    /// range), and hands it back.
+    pub fn note_failure(&self, operation: &'static str, error: FileError) -> FileError {
+        if matches!(error, FileError::Storage(_) | FileError::Io(_)) {
+            self.inner.storage_errors.failed(operation);
+        }
+        error
     }
 
     /// The per-file upload limits.
@@ -94,10 +113,12 @@ impl Files {
         match tokio::time::timeout(HEALTH_TIMEOUT, self.inner.blobs.health()).await {
             Ok(Ok(())) => true,
             Ok(Err(error)) => {
+                self.inner.storage_errors.failed("health");
                 tracing::warn!(%error, "file storage is not healthy");
                 false
             }
             Err(_) => {
+                self.inner.storage_errors.failed("health");
                 tracing::warn!("file storage did not answer within {HEALTH_TIMEOUT:?}");
                 false
             }

@@ -111,7 +111,8 @@ impl Files {
     /// Stores the file at `path` as blob `key`, under a lease.
     async fn put_blob(&self, held: &mut Held, key: &BlobKey, path: &Path) -> Result<(), FileError> {
         held.leases.push(self.inner.leases.lease(key).await);
-        if self.blobs().put(key, path).await? == PutOutcome::Stored {
+        let put = self.blobs().put(key, path).await;
+        if put.map_err(|e| self.note_failure("write", e))? == PutOutcome::Stored {
             held.written.push(key.clone());
         }
         Ok(())
@@ -124,7 +125,8 @@ impl Files {
     ) -> Result<BlobRef, FileError> {
         let key = BlobKey::of_bytes(&thumbnail.bytes);
         held.leases.push(self.inner.leases.lease(&key).await);
-        let (_, outcome) = self.blobs().put_bytes(thumbnail.bytes.clone()).await?;
+        let put = self.blobs().put_bytes(thumbnail.bytes.clone()).await;
+        let (_, outcome) = put.map_err(|e| self.note_failure("write", e))?;
         if outcome == PutOutcome::Stored {
             held.written.push(key.clone());
         }
@@ -145,6 +147,7 @@ impl Files {
             Ok(true) => {}
             Ok(false) => {
                 if let Err(error) = self.blobs().delete(&key).await {
+                    let error = self.note_failure("delete", error);
                     tracing::warn!(%error, blob = %key, "could not delete an unused blob");
                 }
             }

@@ -53,7 +53,7 @@ pub async fn respond(
         .blobs()
         .open_read(&download.key, range)
         .await
-        .map_err(|e| missing_blob(e, &download.key))?;
+        .map_err(|e| missing_blob(files.note_failure("read", e), &download.key))?;
     Ok(with_bytes(read, &download, &etag))
 }
 

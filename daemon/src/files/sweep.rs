@@ -77,6 +77,7 @@ impl Files {
                     swept.bytes += blob.size;
                 }
                 Err(error) => {
+                    let error = self.note_failure("delete", error);
                     tracing::warn!(%error, blob = %blob.key, "could not delete an unused blob")
                 }
             }

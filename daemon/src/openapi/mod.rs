@@ -74,6 +74,10 @@ fn operation_json(template: &str, route: Route, components: &mut Components) -> 
         out["security"] = json!([]);
     }
     inbound::adjust(route, &mut out);
+    if route == Route::Metrics {
+        let text = json!({"schema": {"type": "string"}});
+        out["responses"]["200"]["content"][crate::metrics::CONTENT_TYPE] = text;
+    }
     if let Some(request) = op.request {
         out["requestBody"] =
             json!({"required": true, "content": {"application/json": {"schema": request}}});

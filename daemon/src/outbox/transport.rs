@@ -115,6 +115,7 @@ async fn read_blob(files: &Files, sha256: &str) -> Result<Bytes, SendError> {
         .blobs()
         .open_read(&key, None)
         .await
+        .map_err(|e| files.note_failure("read", e))
         .map_err(|e| SendError::transient(format!("reading attachment {key}: {e}")))?;
     let chunks: Vec<Bytes> = read
         .body

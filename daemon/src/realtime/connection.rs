@@ -65,7 +65,7 @@ pub(crate) struct Resume {
 /// How a connection ends.
 enum Ending {
     /// Send a close frame with this code and reason, and wait for the answer.
-    Close(CloseCode, &'static str),
+    Close(Cause, CloseCode, &'static str),
     /// A client frame was over the limit: close with 1009. The socket is in
     /// the middle of that frame, so what follows is discarded unread.
     TooLarge,
@@ -73,19 +73,67 @@ enum Ending {
     Gone,
 }
 
+/// Why the server closed a connection: the `cause` label of
+/// `commcenter_websocket_closes_total`.
+#[derive(Debug, Clone, Copy)]
+enum Cause {
+    /// Evicted: its outbox filled, or writes stalled (1013).
+    TooSlow,
+    /// Evicted: its user opened more than `--ws-per-user` (1008).
+    Replaced,
+    Shutdown,
+    /// Nothing heard for the idle timeout.
+    Idle,
+    TokenRevoked,
+    BadFrame,
+    Internal,
+}
+
+impl Ending {
+    /// The `cause` and `code` labels of this ending in `/metrics`.
+    fn labels(&self) -> (&'static str, u16) {
+        match self {
+            Ending::Close(cause, code, _) => {
+                let cause = match cause {
+                    Cause::TooSlow => "too_slow",
+                    Cause::Replaced => "replaced",
+                    Cause::Shutdown => "shutdown",
+                    Cause::Idle => "idle",
+                    Cause::TokenRevoked => "token_revoked",
+                    Cause::BadFrame => "bad_frame",
+                    Cause::Internal => "internal",
+                };
+                (cause, u16::from(*code))
+            }
+            Ending::TooLarge => ("too_large", u16::from(CloseCode::Size)),
+            // No close frame of ours: the client closed, or the network failed.
+            Ending::Gone => ("client", 0),
+        }
+    }
+}
+
 fn too_slow() -> Ending {
-    Ending::Close(CloseCode::Again, "too slow to keep up; resume with since")
+    Ending::Close(
+        Cause::TooSlow,
+        CloseCode::Again,
+        "too slow to keep up; resume with since",
+    )
 }
 
 fn replaced() -> Ending {
     Ending::Close(
+        Cause::Replaced,
         CloseCode::Policy,
         "replaced by a newer connection of the same user (too many open)",
     )
 }
 
 fn shutting_down() -> Ending {
-    Ending::Close(CloseCode::Away, "the server is shutting down")
+    Ending::Close(
+        Cause::Shutdown,
+        CloseCode::Away,
+        "the server is shutting down",
+    )
 }
 
 /// How a replay went.
@@ -98,6 +146,8 @@ enum Replayed {
 
 /// Runs a connection from the upgrade to the end.
 pub(super) async fn serve(hub: Hub, socket: Socket, session: Session) {
+    // Counted open until this task ends, also by a panic.
+    let _open = hub.metrics().opened();
     let user = session.caller.user_id;
     let mut presence = Attendance::begin(hub.clone(), user).await;
     let mut conn = Connection::new(hub.clone(), socket, &session);
@@ -108,6 +158,8 @@ pub(super) async fn serve(hub: Hub, socket: Socket, session: Session) {
     if let Some(member) = conn.member.take() {
         hub.index().unregister(member);
     }
+    let (cause, code) = ending.labels();
+    hub.metrics().closed(cause, code);
     conn.close(ending).await;
     presence.end().await;
 }
@@ -351,6 +403,7 @@ impl Connection {
         let settings = self.hub.settings();
         if now >= self.last_heard + settings.idle_timeout {
             return Err(Ending::Close(
+                Cause::Idle,
                 CloseCode::Away,
                 "nothing heard from the client; idle timeout",
             ));
@@ -370,6 +423,7 @@ impl Connection {
         match auth.authenticate_hash(&self.token_hash, Timestamp::now()) {
             Some(_) => Ok(()),
             None => Err(Ending::Close(
+                Cause::TokenRevoked,
                 CloseCode::Policy,
                 "the token was revoked or has expired",
             )),
@@ -382,7 +436,7 @@ impl Connection {
         self.outbox.close();
         let closing = async {
             match ending {
-                Ending::Close(code, reason) => {
+                Ending::Close(_, code, reason) => {
                     let frame = CloseFrame {
                         code,
                         reason: reason.into(),
@@ -423,14 +477,26 @@ fn ending_for(e: WsError) -> Ending {
     use tokio_tungstenite::tungstenite::error::ProtocolError;
     match e {
         WsError::Capacity(_) => Ending::TooLarge,
-        WsError::Utf8(_) => Ending::Close(CloseCode::Invalid, "text frames must be UTF-8"),
+        WsError::Utf8(_) => Ending::Close(
+            Cause::BadFrame,
+            CloseCode::Invalid,
+            "text frames must be UTF-8",
+        ),
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => Ending::Gone,
-        WsError::Protocol(_) => Ending::Close(CloseCode::Protocol, "websocket protocol error"),
+        WsError::Protocol(_) => Ending::Close(
+            Cause::BadFrame,
+            CloseCode::Protocol,
+            "websocket protocol error",
+        ),
         _ => Ending::Gone,
     }
 }
 
 fn internal(e: StoreError) -> Ending {
     tracing::error!(error = %e, "store failure on a websocket");
-    Ending::Close(CloseCode::Error, "internal error; resume with since")
+    Ending::Close(
+        Cause::Internal,
+        CloseCode::Error,
+        "internal error; resume with since",
+    )
 }

@@ -32,6 +32,7 @@ pub(crate) use connection::{Resume, Session};
 use index::{Index, OutFrame};
 
 use crate::lease::ConnectionLease;
+use crate::metrics::RealtimeMetrics;
 use crate::settings::RealtimeSettings;
 
 /// The largest frame or message a client may send; larger is closed with 1009.
@@ -50,6 +51,8 @@ struct Shared {
     store: Store,
     settings: RealtimeSettings,
     index: Mutex<Index>,
+    /// Connections open, and closes by cause (`/metrics`).
+    metrics: RealtimeMetrics,
     /// The server's shutdown signal, from [`Hub::start`].
     stop: OnceLock<watch::Receiver<bool>>,
 }
@@ -76,6 +79,7 @@ impl Hub {
                 store,
                 settings,
                 index: Mutex::new(Index::default()),
+                metrics: RealtimeMetrics::default(),
                 stop: OnceLock::new(),
             }),
         }
@@ -102,6 +106,10 @@ impl Hub {
 
     pub fn settings(&self) -> &RealtimeSettings {
         &self.inner.settings
+    }
+
+    pub fn metrics(&self) -> &RealtimeMetrics {
+        &self.inner.metrics
     }
 
     fn store(&self) -> &Store {

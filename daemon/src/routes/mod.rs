@@ -9,6 +9,7 @@ pub mod health;
 pub mod idempotency;
 pub mod inbound;
 pub mod messages;
+pub mod metrics;
 pub mod outbox;
 pub mod portal;
 pub mod presence;

@@ -56,6 +56,9 @@ pub async fn issue_link(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
 /// the same 401. Not idempotent by key (there is no caller to key it by):
 /// a code works once, and a repeat is that 401.
 pub async fn redeem(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
+    // Guessing codes is a failed authentication like a wrong token: counted
+    // per address, and refused (429) before the write once over the count.
+    ctx.refuse_if_throttled()?;
     let bytes = read_body(req, ctx.json_limit()).await?;
     let PortalRedeem { code } = parse_json(&bytes)?;
     let token_ms = i64::from(ctx.state.settings.portal.token_days) * DAY_MS;
@@ -66,11 +69,13 @@ pub async fn redeem(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
         .await?;
     match session {
         Some(session) => Ok(json_response(201, &session)),
-        None => Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "this sign-in link is unknown, used or expired: ask for a new link",
-        )
-        .with_field("code")),
+        None => Err(ctx.credential_failed(
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "this sign-in link is unknown, used or expired: ask for a new link",
+            )
+            .with_field("code"),
+        )),
     }
 }
 

@@ -3,7 +3,6 @@
 use commcenter::access::Caller;
 use commcenter::wire::{ErrorCode, NewWsTicket};
 use commcenter::Timestamp;
-use commcenter_store::Store;
 
 use super::{bearer_secret, create, Ctx, Replayable};
 use crate::error::ApiError;
@@ -23,7 +22,7 @@ pub async fn connect(ctx: Ctx, mut req: Request) -> Result<Response, ApiError> {
         &hub.settings().allowed_origins,
         ctx.state.settings.public_url.as_deref(),
     )?;
-    let (caller, token_hash) = authenticate(&ctx.state.store, &req, upgrade.ticket.clone()).await?;
+    let (caller, token_hash) = authenticate(&ctx, &req, upgrade.ticket.clone()).await?;
     let lease = req.extensions_mut().remove::<ConnectionLease>();
     let on_upgrade = hyper::upgrade::on(&mut req);
     let response = handshake::switching_protocols(&upgrade);
@@ -37,16 +36,22 @@ pub async fn connect(ctx: Ctx, mut req: Request) -> Result<Response, ApiError> {
 }
 
 /// The caller and the hash of their token: from `Authorization` when it is
-/// sent, otherwise from `?ticket=`.
+/// sent, otherwise from `?ticket=`. A failed one counts against the client's
+/// address (`auth_throttle`). A ticket is redeemed in a store write, so an
+/// address over its count is refused before redeeming; a bearer token costs
+/// a lookup and is always checked (a valid one is served).
 async fn authenticate(
-    store: &Store,
+    ctx: &Ctx,
     req: &Request,
     ticket: Option<String>,
 ) -> Result<(Caller, [u8; 32]), ApiError> {
+    let store = &ctx.state.store;
     if let Some(secret) = bearer_secret(req) {
         let hash = commcenter::token::hash_secret(secret);
         let caller = store.auth().authenticate_hash(&hash, Timestamp::now());
-        return caller.map(|c| (c, hash)).ok_or_else(ApiError::unauthorized);
+        return caller
+            .map(|c| (c, hash))
+            .ok_or_else(|| ctx.credential_failed(ApiError::unauthorized()));
     }
     let Some(ticket) = ticket else {
         return Err(ApiError::new(
@@ -54,15 +59,18 @@ async fn authenticate(
             "a bearer token or a ?ticket= from POST /api/v1/ws/ticket is required",
         ));
     };
+    ctx.refuse_if_throttled()?;
     store
         .write(move |tx| tx.redeem_ws_ticket(&ticket))
         .await?
         .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "the ticket is unknown, used or expired",
+            ctx.credential_failed(
+                ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "the ticket is unknown, used or expired",
+                )
+                .with_field("ticket"),
             )
-            .with_field("ticket")
         })
 }
 

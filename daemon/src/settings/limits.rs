@@ -47,4 +47,29 @@ pub struct ClientLimits {
         default_value = "64"
     )]
     pub requests_per_user: usize,
+
+    /// Failed authentications (unknown, revoked or expired token, bad
+    /// WebSocket ticket) one client address may make within
+    /// --auth-failure-window-s; further failed attempts get 429 until the
+    /// window ends. A valid token is never refused (IPv6: per /64)
+    #[arg(
+        long = "auth-failures",
+        id = "auth_failures",
+        env = "COMMCENTER_AUTH_FAILURES",
+        value_name = "N",
+        value_parser = values::at_least_one,
+        default_value = "20"
+    )]
+    pub auth_failures: usize,
+
+    /// Seconds of the window in which --auth-failures are counted
+    #[arg(
+        long = "auth-failure-window-s",
+        id = "auth_failure_window_s",
+        env = "COMMCENTER_AUTH_FAILURE_WINDOW_S",
+        value_name = "SECONDS",
+        value_parser = values::seconds,
+        default_value = "60"
+    )]
+    pub auth_failure_window: Duration,
 }

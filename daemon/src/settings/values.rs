@@ -23,6 +23,15 @@ pub fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A percentage from 0 to 100, e.g. `5` or `2.5`.
+pub fn percent(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        Ok(_) => Err("must be from 0 to 100".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn whole_number(text: &str) -> Result<u64, String> {
     text.trim().parse::<u64>().map_err(|e| e.to_string())
 }
@@ -97,6 +106,13 @@ mod tests {
         ] {
             assert!(public_url(given).is_err(), "{given} accepted");
         }
+    }
+
+    #[test]
+    fn a_percentage_is_from_0_to_100() {
+        assert_eq!(percent("2.5"), Ok(2.5));
+        assert!(percent("101").is_err());
+        assert!(percent("-1").is_err());
     }
 
     #[test]

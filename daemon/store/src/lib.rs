@@ -29,6 +29,7 @@ mod rendering;
 #[cfg(test)]
 mod rollback_tests;
 mod search;
+mod stats;
 mod tables;
 mod templates;
 mod tx;
@@ -54,6 +55,8 @@ pub use inbound::InboundMessage;
 pub use messages::{ImportedMessage, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS};
 pub use outbox::{DeliveryOutcome, OutboxAttachment, OutboxJob};
 pub use search::IndexSize as SearchIndexSize;
+use stats::WriteStats;
+pub use stats::{HistogramSnapshot, WriteStatsSnapshot};
 pub use tx::{Tx, View};
 
 /// The schema this build writes. A store with a higher version was written by
@@ -73,6 +76,7 @@ pub struct Store {
 struct Inner {
     db: Arc<health::DbSlot>,
     health: Arc<WriteHealth>,
+    stats: Arc<WriteStats>,
     jobs: mpsc::Sender<writer::Job>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     auth: Arc<AuthCache>,
@@ -112,6 +116,7 @@ impl Store {
         let auth = Arc::new(AuthCache::load(&db)?);
         let db = Arc::new(health::DbSlot::new(db));
         let health = Arc::new(WriteHealth::default());
+        let stats = Arc::new(WriteStats::default());
         let (events, _) = broadcast::channel(EVENT_BROADCAST_CAPACITY);
         let last_seq = Arc::new(AtomicU64::new(last_seq));
         let (jobs, thread) = writer::start(writer::WriterParts {
@@ -119,6 +124,7 @@ impl Store {
             path: path.to_owned(),
             options: options.clone(),
             health: health.clone(),
+            stats: stats.clone(),
             auth: auth.clone(),
             events: events.clone(),
             last_seq: last_seq.clone(),
@@ -128,6 +134,7 @@ impl Store {
             inner: Arc::new(Inner {
                 db,
                 health,
+                stats,
                 jobs,
                 writer: Mutex::new(Some(thread)),
                 auth,
@@ -199,6 +206,11 @@ impl Store {
     /// then refused at once with [`StoreError::Unavailable`].
     pub fn write_health(&self) -> Result<(), String> {
         self.inner.health.check()
+    }
+
+    /// The writer's counts so far: batches, their sizes, commit times.
+    pub fn write_stats(&self) -> WriteStatsSnapshot {
+        self.inner.stats.snapshot()
     }
 
     /// Whether the store answers a read.

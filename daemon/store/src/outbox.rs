@@ -99,6 +99,24 @@ impl View {
         Ok(jobs)
     }
 
+    /// How many messages wait in the outbox, per channel (channels with
+    /// none are left out). Reads every queued message, so its cost grows
+    /// with the queue; for `/metrics`, where the queue is normally short.
+    pub fn outbox_depth(&self) -> Result<Vec<(Channel, u64)>, StoreError> {
+        let mut depth: Vec<(Channel, u64)> = Vec::new();
+        for row in self.outbox.iter()? {
+            let (key, _) = row?;
+            let Some(message) = self.find_message(Id::from_u128(key.value()))? else {
+                continue;
+            };
+            match depth.iter_mut().find(|(c, _)| *c == message.channel) {
+                Some((_, n)) => *n += 1,
+                None => depth.push((message.channel, 1)),
+            }
+        }
+        Ok(depth)
+    }
+
     fn outbox_job(
         &self,
         message: &MessageRecord,

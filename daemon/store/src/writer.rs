@@ -5,7 +5,8 @@
 //! job waiting when it wakes (up to `MAX_BATCH`), runs them in one
 //! transaction, commits with `Durability::Immediate` (one fsync), then
 //! publishes the batch's events and answers each job. Nobody is answered
-//! before the commit, so an answer means durable.
+//! before the commit, so an answer means durable. Each commit is counted in
+//! [`WriteStats`] (batch size, commit time) for `/metrics`.
 //!
 //! Every job is answered, whatever happens: a batch that fails before
 //! running any job answers all of its jobs with that failure instead of
@@ -31,6 +32,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::auth::AuthCache;
 use super::events::StoredEvent;
 use super::health::{DbSlot, WriteHealth};
+use super::stats::WriteStats;
 use super::{StoreError, StoreOptions, Tx};
 
 /// The most jobs committed in one transaction; bounds the latency of the
@@ -128,6 +130,7 @@ pub(super) struct WriterParts {
     pub path: PathBuf,
     pub options: StoreOptions,
     pub health: Arc<WriteHealth>,
+    pub stats: Arc<WriteStats>,
     pub auth: Arc<AuthCache>,
     pub events: broadcast::Sender<Arc<StoredEvent>>,
     pub last_seq: Arc<AtomicU64>,
@@ -286,7 +289,9 @@ fn run_batch(
             std::mem::take(&mut tx.auth_changes),
         )
     };
+    let started = Instant::now();
     txn.commit()?;
+    parts.stats.committed(completions.len(), started.elapsed());
     Ok(committed)
 }
 
