@@ -18,6 +18,7 @@ use crate::routes::{
     analytics, conversations, files, health, inbound, messages, outbox, presence, projects, search,
     templates, users, ws, Ctx,
 };
+use crate::web;
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,9 @@ pub enum Route {
     InboundSms,
     InboundEmail,
     Media,
+    PortalPage,
+    CrewPage,
+    PageAsset,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -206,6 +210,9 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
     (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
     (Method::GET, "/media/{id}", Route::Media),
+    (Method::GET, "/portal", Route::PortalPage),
+    (Method::GET, "/crew", Route::CrewPage),
+    (Method::GET, "/assets/{name}", Route::PageAsset),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -279,6 +286,9 @@ async fn dispatch_route(
     ) || matches!(
         route,
         Route::InboundSms | Route::InboundEmail | Route::Media
+    ) || matches!(
+        route,
+        Route::PortalPage | Route::CrewPage | Route::PageAsset
     );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
@@ -364,6 +374,9 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::InboundSms => inbound::sms(ctx, req).await,
         Route::InboundEmail => inbound::email(ctx, req).await,
         Route::Media => outbox::media(ctx, req).await,
+        Route::PortalPage => web::portal(req).await,
+        Route::CrewPage => web::crew(req).await,
+        Route::PageAsset => web::asset(ctx.segment(), req).await,
     }
 }
 
