@@ -98,8 +98,7 @@ enum Replayed {
 
 /// Runs a connection from the upgrade to the end.
 pub(super) async fn serve(hub: Hub, socket: Socket, session: Session) {
-    let user = session.caller.user_id;
-    let mut presence = Attendance::begin(hub.clone(), user).await;
+    let mut presence = Attendance::begin(hub.clone(), session.caller).await;
     let mut conn = Connection::new(hub.clone(), socket, &session);
     let ending = match conn.open(session.resume).await {
         Ok(()) => conn.live().await,
