@@ -545,6 +545,18 @@ async fn screenshots() {
             )
             .unwrap();
         }
+        browser
+            .cdp(
+                "Emulation.setEmulatedMedia",
+                json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::fs::write(
+            out.join(format!("{page}-desktop-dark.png")),
+            browser.screenshot().await,
+        )
+        .unwrap();
         browser.quit().await;
     }
 }

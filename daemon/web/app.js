@@ -97,8 +97,18 @@ const CC = (() => {
     return session.user;
   }
 
-  const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  const when = (iso) => timeFormat.format(new Date(iso));
+  const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+  const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  /** Today's times as the time alone, others with their date. */
+  function when(iso) {
+    const date = new Date(iso);
+    return (date.toDateString() === new Date().toDateString() ? timeFormat : dateFormat).format(date);
+  }
+  /** Into a thread just opened: the composer on wide screens; on phones the
+   * heading, so that the keyboard does not cover the messages. */
+  function focusThread() {
+    (matchMedia('(min-width: 50rem)').matches ? $('body') : $('thread-title')).focus();
+  }
   function size(bytes) {
     if (bytes < 1024) return bytes + ' B';
     if (bytes < 1048576) return (bytes / 1024).toFixed(0) + ' KB';
@@ -478,5 +488,5 @@ const CC = (() => {
     return parts;
   }
 
-  return { $, el, api, signIn, start, say, when, session };
+  return { $, el, api, signIn, start, say, when, focusThread, session };
 })();

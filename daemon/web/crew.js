@@ -28,8 +28,8 @@
     document.body.classList.add('reading');
     $('thread-view').hidden = false;
     $('thread-title').textContent = p.name;
-    $('thread-sub').textContent = [p.address, p.customer_first_name].filter(Boolean).join(' · ');
-    $('body').focus();
+    $('thread-sub').textContent = [p.address, p.customer_first_name && 'Customer: ' + p.customer_first_name].filter(Boolean).join(' · ');
+    CC.focusThread();
     const conversation = await api('GET', '/conversations/' + p.conversation_id);
     await parts.thread.open(conversation);
     drawList();

@@ -29,7 +29,7 @@
     document.body.classList.add('reading');
     $('thread-view').hidden = false;
     $('thread-title').textContent = c.subject || 'Conversation';
-    $('body').focus();
+    CC.focusThread();
     await parts.thread.open(c);
     drawList();
   }
