@@ -10,17 +10,17 @@
 #![allow(dead_code)]
 
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use commcenter::client::Client;
 use http::Method;
 use serde_json::{json, Value};
+use tokio::sync::{Mutex, MutexGuard};
 
 /// The W3C key of an element reference.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 pub struct Browser {
     driver: Client,
@@ -60,7 +60,7 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
 impl Browser {
     /// Headless Chromium with a window of `width` × `height` CSS pixels.
     pub async fn start(width: u32, height: u32) -> Browser {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = ONE_AT_A_TIME.lock().await;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
