@@ -52,16 +52,17 @@ async fn portal_link(staff: &Actor, user: Id) -> String {
     link["url"].as_str().unwrap().to_owned()
 }
 
-/// Opens the first conversation or project in the list.
+/// Opens the first conversation or project in the list (which the page may
+/// redraw at any moment while it loads, so found and clicked in one step).
 async fn open_first(browser: &Browser) {
     browser
         .wait_for(
-            "the list",
-            "return document.querySelector('#conversations button')",
+            "the first conversation or project open",
+            "const b = document.querySelector('#conversations button'); if (b) b.click(); \
+             return b && !document.getElementById('thread-view').hidden",
             json!([]),
         )
         .await;
-    browser.click("#conversations button").await;
 }
 
 async fn write_and_send(browser: &Browser, text: &str) {
@@ -559,4 +560,113 @@ async fn screenshots() {
         .unwrap();
         browser.quit().await;
     }
+}
+
+/// Not a check: the figures of BENCHMARKS.md's "Customer and crew pages"
+/// (`--ignored --nocapture`): page weight, the time from opening the page to
+/// its first drawn thread with the demo data, and the page's memory after
+/// loading a thread of 1,000 messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn page_figures() {
+    if !available() {
+        return;
+    }
+    let site = commcenterd::web::site();
+    for page in [&site.portal, &site.crew] {
+        println!(
+            "{} weighs {} bytes (HTML, CSS, JS uncompressed)",
+            page.name,
+            commcenterd::web::page_weight(page)
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let daemon = TestDaemon::start_with(dir, |s| s.demo = true).await;
+    let conversations = daemon
+        .admin
+        .list_conversations(&Default::default())
+        .await
+        .unwrap();
+    let busiest = conversations
+        .items
+        .iter()
+        .max_by_key(|c| c.message_count)
+        .unwrap();
+    let user = daemon.admin.get_user(busiest.customer_id).await.unwrap();
+    let token = daemon.token_for(user.id).await;
+    let customer = Actor {
+        user,
+        client: daemon.client(&token.token),
+    };
+    let browser = signed_in(&daemon, "portal", &customer).await;
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        browser.goto(&format!("{}/portal", daemon.base_url)).await;
+        let at = browser
+            .wait_for("the first thread", "const m = performance.getEntriesByName('cc-thread-drawn')[0]; return m && m.startTime", json!([]))
+            .await;
+        times.push(at.as_f64().unwrap());
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "time to first thread ({} messages in it), 7 loads: median {:.0} ms, max {:.0} ms",
+        busiest.message_count, times[3], times[6]
+    );
+
+    let agent = daemon.agent("Bench Agent").await;
+    let long = open_conversation(&agent.client, customer.id()).await;
+    for i in 0..1000 {
+        send_text(
+            &agent.client,
+            long.id,
+            &format!(
+                "Message {i} of a long thread, with some words to make it look like a real one."
+            ),
+        )
+        .await;
+    }
+    browser.goto(&format!("{}/portal", daemon.base_url)).await;
+    browser
+        .wait_for(
+            "the list",
+            "return document.querySelector('#conversations button')",
+            json!([]),
+        )
+        .await;
+    browser.js("[...document.querySelectorAll('#conversations button')].find(b => b.textContent.includes('Boiler service')).click()", json!([])).await;
+    browser.wait_for_message("Message 999 of").await;
+    for _ in 0..100 {
+        let done = browser
+            .js("const t = document.getElementById('thread'); t.scrollTop = 0; return document.getElementById('older').textContent.includes('Beginning')", json!([]))
+            .await;
+        if done == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let rows = browser
+        .js(
+            "return document.querySelectorAll('#messages li').length",
+            json!([]),
+        )
+        .await;
+    browser.cdp("HeapProfiler.collectGarbage", json!({})).await;
+    let heap = browser.cdp("Runtime.getHeapUsage", json!({})).await;
+    let nodes = browser
+        .js(
+            "return document.getElementsByTagName('*').length",
+            json!([]),
+        )
+        .await;
+    println!(
+        "thread of 1,000 messages: {rows} rows drawn, {nodes} elements, JS heap {:.1} MiB used",
+        heap["usedSize"].as_f64().unwrap() / 1048576.0
+    );
+    browser.quit().await;
 }
