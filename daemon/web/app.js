@@ -329,6 +329,7 @@ const CC = (() => {
       if (loading || cursor === null) return;
       loading = true;
       const before = box.scrollHeight - box.scrollTop;
+      list.setAttribute('aria-busy', 'true');
       try {
         const page = await api('GET', '/conversations/' + conversation.id + '/messages?limit=30&cursor=' + encodeURIComponent(cursor));
         cursor = page.next_cursor;
@@ -336,6 +337,7 @@ const CC = (() => {
         box.scrollTop = box.scrollHeight - before;
       } finally {
         loading = false;
+        list.removeAttribute('aria-busy');
         $('older').textContent = cursor === null ? 'Beginning of the conversation' : '';
       }
     }
@@ -358,7 +360,10 @@ const CC = (() => {
         rows.clear();
         list.replaceChildren();
         $('typing').textContent = '';
-        const page = await api('GET', '/conversations/' + c.id + '/messages?limit=30');
+        // Screen readers announce new messages, not a whole history being drawn.
+        list.setAttribute('aria-busy', 'true');
+        const page = await api('GET', '/conversations/' + c.id + '/messages?limit=30')
+          .finally(() => setTimeout(() => list.removeAttribute('aria-busy'), 0));
         if (conversation !== c) return;
         cursor = page.next_cursor;
         $('older').textContent = cursor === null ? 'Beginning of the conversation' : '';
