@@ -10,6 +10,7 @@ use std::time::Duration;
 use browser_support::{available, Browser};
 use commcenter::wire::{Message, NewMessage};
 use commcenter::Id;
+use common::ws::WsClient;
 use common::{create_project, open_conversation, post, send_text, Actor, TestDaemon};
 use http::Method;
 use serde_json::{json, Value};
@@ -275,6 +276,66 @@ async fn markup_in_bodies_and_file_names_renders_as_text() {
         );
         assert_eq!(answer.headers["referrer-policy"], "no-referrer", "{path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_sees_staff_online_typing_and_unread_counts() {
+    if !available() {
+        return;
+    }
+    let daemon = TestDaemon::start().await;
+    let agent = daemon.agent("Alex Agent").await;
+    let customer = daemon.customer("Carol Customer").await;
+    let first = open_conversation(&agent.client, customer.id()).await;
+    let browser = signed_in(&daemon, "portal", &customer).await;
+    open_first(&browser).await;
+    let says = |text: &'static str| {
+        format!("return document.getElementById('presence').textContent.includes('{text}')")
+    };
+    browser
+        .wait_for("offline", &says("offline"), json!([]))
+        .await;
+
+    let mut agent_ws = WsClient::open(&agent.client).await;
+    browser
+        .wait_for("online", &says("is online"), json!([]))
+        .await;
+    agent_ws
+        .send_json(json!({"type": "typing", "conversation_id": first.id, "state": "start"}))
+        .await;
+    browser
+        .wait_for(
+            "the typing line",
+            "return document.getElementById('typing').textContent.includes('typing')",
+            json!([]),
+        )
+        .await;
+    agent_ws
+        .send_json(json!({"type": "typing", "conversation_id": first.id, "state": "stop"}))
+        .await;
+    browser
+        .wait_for(
+            "no typing line",
+            "return document.getElementById('typing').textContent === ''",
+            json!([]),
+        )
+        .await;
+
+    // A message in a conversation that is not open counts as unread there.
+    let second = open_conversation(&agent.client, customer.id()).await;
+    send_text(&agent.client, second.id, "About your invoice").await;
+    browser
+        .wait_for(
+            "an unread badge",
+            "return [...document.querySelectorAll('#conversations .badge')].map(b => b.textContent).join() === '1'",
+            json!([]),
+        )
+        .await;
+    agent_ws.close().await;
+    browser
+        .wait_for("offline again", &says("offline"), json!([]))
+        .await;
+    browser.quit().await;
 }
 
 fn percent(text: &str) -> String {
