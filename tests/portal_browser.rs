@@ -338,6 +338,55 @@ async fn the_customer_sees_staff_online_typing_and_unread_counts() {
     browser.quit().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrolling_up_loads_the_whole_history_once_and_receipts_show_on_own_messages() {
+    if !available() {
+        return;
+    }
+    let daemon = TestDaemon::start().await;
+    let agent = daemon.agent("Alex Agent").await;
+    let customer = daemon.customer("Carol Customer").await;
+    let conversation = open_conversation(&agent.client, customer.id()).await;
+    for i in 0..75 {
+        send_text(
+            &agent.client,
+            conversation.id,
+            &format!("Update number {i:02}"),
+        )
+        .await;
+    }
+    let own = send_text(
+        &customer.client,
+        conversation.id,
+        "Thanks for all the updates",
+    )
+    .await;
+    let browser = signed_in(&daemon, "portal", &customer).await;
+    open_first(&browser).await;
+    browser.wait_for_message("Thanks for all the updates").await;
+    browser
+        .wait_for(
+            "the whole history",
+            "document.getElementById('thread').scrollTop = 0; \
+             return document.getElementById('older').textContent.includes('Beginning')",
+            json!([]),
+        )
+        .await;
+    let texts = browser.message_texts().await;
+    assert_eq!(texts.len(), 76, "{texts:?}");
+    assert!(texts[0].contains("Update number 00") && texts[74].contains("Update number 74"));
+
+    agent.client.mark_read(own.id).await.unwrap();
+    browser
+        .wait_for(
+            "the read receipt",
+            "return document.querySelector('#messages li.mine .receipt-read')",
+            json!([]),
+        )
+        .await;
+    browser.quit().await;
+}
+
 fn percent(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
