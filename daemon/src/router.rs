@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, inbound, messages, outbox, presence, projects, search,
-    templates, users, ws, Ctx,
+    analytics, conversations, files, health, inbound, messages, outbox, portal, presence, projects,
+    search, templates, users, ws, Ctx,
 };
 use crate::web;
 
@@ -73,6 +73,8 @@ pub enum Route {
     InboundSms,
     InboundEmail,
     Media,
+    PortalLink,
+    RedeemPortal,
     PortalPage,
     CrewPage,
     PageAsset,
@@ -210,6 +212,12 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
     (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
     (Method::GET, "/media/{id}", Route::Media),
+    (
+        Method::POST,
+        "/api/v1/users/{id}/portal-link",
+        Route::PortalLink,
+    ),
+    (Method::POST, "/api/v1/portal/redeem", Route::RedeemPortal),
     (Method::GET, "/portal", Route::PortalPage),
     (Method::GET, "/crew", Route::CrewPage),
     (Method::GET, "/assets/{name}", Route::PageAsset),
@@ -279,13 +287,14 @@ async fn dispatch_route(
     req: Request,
 ) -> Response {
     // The WebSocket authenticates itself: browsers send a ticket, not a
-    // header; the inbound webhooks and media links by their signatures.
+    // header; the inbound webhooks and media links by their signatures; a
+    // portal sign-in by its code.
     let open = matches!(
         route,
         Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
     ) || matches!(
         route,
-        Route::InboundSms | Route::InboundEmail | Route::Media
+        Route::InboundSms | Route::InboundEmail | Route::Media | Route::RedeemPortal
     ) || matches!(
         route,
         Route::PortalPage | Route::CrewPage | Route::PageAsset
@@ -374,6 +383,8 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::InboundSms => inbound::sms(ctx, req).await,
         Route::InboundEmail => inbound::email(ctx, req).await,
         Route::Media => outbox::media(ctx, req).await,
+        Route::PortalLink => portal::issue_link(ctx, req).await,
+        Route::RedeemPortal => portal::redeem(ctx, req).await,
         Route::PortalPage => web::portal(req).await,
         Route::CrewPage => web::crew(req).await,
         Route::PageAsset => web::asset(ctx.segment(), req).await,

@@ -242,6 +242,8 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         CrewPage => op("The crew member's web page: their projects and each project's feed, signed in with the code of a portal link (/crew#code=…)", "anyone, no token (the page calls the API with the token it redeems)", (200, None)),
         PageAsset => op("A style sheet or script of the web pages, by its fingerprinted name; cached for a year (immutable)", "anyone, no token", (200, None)),
         RetryMessage => op("Queue a failed sms or email message again (status queued, a fresh retry budget; attempts keep counting); 409 unless the message is failed", "staff", ok::<Message>(c)),
+        PortalLink => Op { request: body::<wire::NewPortalLink>(c), creates: true, ..op("A single-use sign-in link for a customer ({public_url}/portal#code=…) or crew member (/crew#code=…), valid 7 days by default (--portal-link-days); a staff user is 422. The code is in this answer only: a repeated Idempotency-Key is refused (409)", "staff", created::<wire::PortalLink>(c)) },
+        RedeemPortal => Op { request: body::<wire::PortalRedeem>(c), ..op("Redeem a sign-in link's code for a token of its user (label portal, valid 30 days by default: --portal-token-days). The code works once; an unknown, used or expired code is 401", "anyone, no token: the code authenticates", created::<wire::PortalSession>(c)) },
     }
 }
 
