@@ -11,7 +11,9 @@ use browser_support::{available, Browser};
 use commcenter::wire::{Message, NewMessage};
 use commcenter::Id;
 use common::ws::WsClient;
-use common::{create_project, open_conversation, post, send_text, Actor, TestDaemon};
+use common::{
+    create_project, open_conversation, open_store, post, send_text, staff_caller, Actor, TestDaemon,
+};
 use http::Method;
 use serde_json::{json, Value};
 
@@ -153,7 +155,7 @@ async fn customer_opens_a_link_sends_a_photo_and_sees_the_reply_live() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_used_or_unknown_link_says_to_ask_for_a_new_one() {
+async fn a_used_unknown_or_expired_link_says_to_ask_for_a_new_one() {
     if !available() {
         return;
     }
@@ -179,9 +181,47 @@ async fn a_used_or_unknown_link_says_to_ask_for_a_new_one() {
         .wait_for("the used link's page", expired_view_shown(), json!([]))
         .await;
     let unknown = format!("{}/portal#code=not-a-code-we-gave", daemon.base_url);
+    second.goto("about:blank").await;
     second.goto(&unknown).await;
     second
         .wait_for("the unknown link's page", expired_view_shown(), json!([]))
+        .await;
+
+    // A code that expired a moment ago, written as the daemon writes them.
+    let addr = daemon.addr();
+    let dir = daemon.stop().await;
+    let store = open_store(dir.path());
+    let customer_id = customer.id();
+    let expired = store
+        .write(move |tx| tx.issue_portal_code(&staff_caller(), customer_id, -1))
+        .await
+        .unwrap();
+    store.close().await;
+    drop(store);
+    let daemon = TestDaemon::start_at(dir, &addr).await;
+    second.goto("about:blank").await;
+    second
+        .goto(&format!(
+            "{}/portal#code={}",
+            daemon.base_url, expired.secret
+        ))
+        .await;
+    second
+        .wait_for("the expired link's page", expired_view_shown(), json!([]))
+        .await;
+
+    // A new link opened in the same tab (only the fragment changes) signs in.
+    let agent = Actor {
+        client: daemon.client(agent.client.token().unwrap()),
+        ..agent
+    };
+    second.goto(&portal_link(&agent, customer.id()).await).await;
+    second
+        .wait_for(
+            "the signed-in page",
+            "return !document.getElementById('app').hidden",
+            json!([]),
+        )
         .await;
     second.quit().await;
 }

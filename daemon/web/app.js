@@ -73,6 +73,8 @@ const CC = (() => {
    */
   async function signIn(kind) {
     session.kind = kind;
+    // A new link opened in the same tab changes only the fragment: sign in anew.
+    addEventListener('hashchange', () => { if (location.hash.includes('code=')) location.reload(); });
     const code = new URLSearchParams(location.hash.slice(1)).get('code');
     if (code) {
       history.replaceState(null, '', location.pathname + location.search);
