@@ -80,7 +80,10 @@
     event(frame) {
       if (frame.type === 'project.updated') {
         const p = frame.data.project;
-        if (p.crew_ids.includes(user.id)) projects.set(p.id, Object.assign({}, projects.get(p.id), p));
+        const known = projects.get(p.id);
+        // Events carry no customer_first_name: keep the one listed.
+        const named = { customer_first_name: p.customer_first_name || (known && known.customer_first_name) };
+        if (p.crew_ids.includes(user.id)) projects.set(p.id, Object.assign({}, p, named));
         else projects.delete(p.id);
         drawList();
       }
