@@ -32,3 +32,13 @@ if ! command -v st >/dev/null 2>&1; then
     echo "test-peers: st (schemathesis) is not on PATH after installing it" >&2
     exit 1
 fi
+# Debian's chromium and chromium-driver: tests/portal_browser.rs drives the
+# customer and crew web pages in headless Chromium over WebDriver.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "test-peers: chromium is needed; run: sudo apt-get install chromium chromium-driver" >&2
+        exit 1
+    fi
+    apt-get update -q
+    apt-get install -y -q chromium chromium-driver
+fi

@@ -266,6 +266,10 @@ const MATRIX: &[Row] = &[
         [401, 401, 401, 401, 401, 401, 401, 401]),
     // Operations: the metrics are the admin's.
     row(GET, "/metrics", Nothing, "", [200, 403, 403, 403, 403, 403, 401, 401]),
+    // The web pages and their assets are public: the pages sign in by themselves.
+    row(GET, "/portal", Nothing, "", [200, 200, 200, 200, 200, 200, 200, 200]),
+    row(GET, "/crew", Nothing, "", [200, 200, 200, 200, 200, 200, 200, 200]),
+    row(GET, "/assets/{name}", Nothing, "", [200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {
@@ -490,7 +494,11 @@ impl World {
         );
         let path = match id {
             Some(id) => row.template.replace("{id}", &id.to_string()),
-            None => row.template.to_owned(),
+            // `{name}`: a real asset of the web pages.
+            None => row.template.replace(
+                "{name}",
+                commcenterd::web::asset_name("app.js").expect("app.js is an asset"),
+            ),
         };
         let body = (!row.body.is_empty()).then(|| {
             row.body

@@ -793,3 +793,32 @@ async fn a_restarted_daemon_resumes_from_the_same_log() {
     assert!(ids.is_empty(), "nothing twice: {ids:?}");
     drop(daemon);
 }
+
+#[tokio::test]
+async fn customers_see_whether_staff_are_online_and_nothing_of_other_customers() {
+    let s = scene().await;
+    let agent_id = s.agent.id().to_string();
+    let agent_ws = WsClient::open(&s.agent.client).await;
+    let mut customer_ws = WsClient::open(&s.customer.client).await;
+    let joined = customer_ws.frames_until(|f| f["type"] == "presence").await;
+    let online = joined.last().unwrap();
+    assert_eq!(
+        (&online["data"]["user_id"], &online["data"]["online"]),
+        (&json!(agent_id), &json!(true))
+    );
+
+    let other = s.daemon.customer("Bea Other").await;
+    let other_ws = WsClient::open(&other.client).await;
+    other_ws.close().await;
+    agent_ws.close().await;
+    let frames = customer_ws
+        .frames_until(|f| f["type"] == "presence" && f["data"]["online"] == false)
+        .await;
+    let presence: Vec<&Value> = of_kind(&frames, "presence").collect();
+    assert_eq!(
+        presence.len(),
+        1,
+        "only the agent's going offline: {presence:?}"
+    );
+    assert_eq!(presence[0]["data"]["user_id"], json!(agent_id));
+}

@@ -19,6 +19,7 @@ mod router;
 mod routes;
 pub mod server;
 pub mod settings;
+pub mod web;
 
 pub use app::{AppState, Opened};
 pub use router::ROUTES;

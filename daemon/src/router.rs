@@ -18,6 +18,7 @@ use crate::routes::{
     analytics, conversations, files, health, inbound, messages, metrics, outbox, portal, presence,
     projects, search, templates, users, ws, Ctx,
 };
+use crate::web;
 
 /// Every route the daemon serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,9 @@ pub enum Route {
     PortalLink,
     RedeemPortal,
     Metrics,
+    PortalPage,
+    CrewPage,
+    PageAsset,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -216,6 +220,9 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     ),
     (Method::POST, "/api/v1/portal/redeem", Route::RedeemPortal),
     (Method::GET, "/metrics", Route::Metrics),
+    (Method::GET, "/portal", Route::PortalPage),
+    (Method::GET, "/crew", Route::CrewPage),
+    (Method::GET, "/assets/{name}", Route::PageAsset),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -294,6 +301,9 @@ async fn dispatch_route(
     ) || matches!(
         route,
         Route::InboundSms | Route::InboundEmail | Route::Media | Route::RedeemPortal
+    ) || matches!(
+        route,
+        Route::PortalPage | Route::CrewPage | Route::PageAsset
     );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
@@ -386,6 +396,9 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::PortalLink => portal::issue_link(ctx, req).await,
         Route::RedeemPortal => portal::redeem(ctx, req).await,
         Route::Metrics => metrics::metrics(ctx).await,
+        Route::PortalPage => web::portal(req).await,
+        Route::CrewPage => web::crew(req).await,
+        Route::PageAsset => web::asset(ctx.segment(), req).await,
     }
 }
 

@@ -21,6 +21,11 @@ pub struct Project {
     /// The project's crew channel, a conversation of kind `project`.
     pub conversation_id: Id,
     pub created_at: Timestamp,
+    /// The customer's first name, for the crew, who may not read users (the
+    /// crew page shows it). Filled by `GET /projects` and `GET
+    /// /projects/{id}`; `null` in other answers and in events.
+    #[serde(default)]
+    pub customer_first_name: Option<String>,
 }
 
 /// `POST /api/v1/projects`.

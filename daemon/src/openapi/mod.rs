@@ -9,6 +9,7 @@ mod files;
 mod inbound;
 mod operations;
 mod schemas;
+mod web;
 
 use std::sync::OnceLock;
 
@@ -83,6 +84,7 @@ fn operation_json(template: &str, route: Route, components: &mut Components) -> 
             json!({"required": true, "content": {"application/json": {"schema": request}}});
     }
     files::adjust(route, &mut out, &error);
+    web::adjust(route, &mut out);
     out
 }
 

@@ -148,8 +148,7 @@ enum Replayed {
 pub(super) async fn serve(hub: Hub, socket: Socket, session: Session) {
     // Counted open until this task ends, also by a panic.
     let _open = hub.metrics().opened();
-    let user = session.caller.user_id;
-    let mut presence = Attendance::begin(hub.clone(), user).await;
+    let mut presence = Attendance::begin(hub.clone(), session.caller).await;
     let mut conn = Connection::new(hub.clone(), socket, &session);
     let ending = match conn.open(session.resume).await {
         Ok(()) => conn.live().await,

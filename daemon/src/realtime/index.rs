@@ -63,6 +63,9 @@ pub(crate) struct Index {
     crew: HashMap<Id, Vec<Id>>,
     /// Open connections per user, from upgrade to close (presence).
     online: HashMap<Id, usize>,
+    /// The staff users among `online`: customers and crew are told about
+    /// these ("our team is online"), staff about everyone.
+    online_staff: HashSet<Id>,
 }
 
 impl Index {
@@ -93,8 +96,25 @@ impl Index {
             .entry(member.caller.user_id)
             .or_default()
             .push(id);
+        if !access::in_every_audience(&member.caller) {
+            self.tell_staff_online(&member);
+        }
         self.members.insert(id, member);
         (id, self.position)
+    }
+
+    /// Queues, for a new connection of a customer or crew member, which
+    /// staff are online now; later changes reach it as they happen.
+    fn tell_staff_online(&self, member: &Member) {
+        let now = Timestamp::now();
+        for user_id in &self.online_staff {
+            let frame = OutFrame::live(&LiveFrame::Presence(Presence {
+                user_id: *user_id,
+                online: true,
+                last_seen_at: Some(now),
+            }));
+            let _ = member.outbox.try_send(frame);
+        }
     }
 
     /// Makes room for one more socket of `user`: ids grow, so the first of
@@ -230,12 +250,15 @@ impl Index {
         })
     }
 
-    /// Counts a new connection of `user`; on the first, tells staff the user
-    /// came online.
-    pub fn connected(&mut self, user: Id, at: Timestamp) {
+    /// Counts a new connection of `user`; on the first, tells staff (and,
+    /// when `user` is staff, everyone) the user came online.
+    pub fn connected(&mut self, user: Id, staff: bool, at: Timestamp) {
         let count = self.online.entry(user).or_default();
         *count += 1;
         if *count == 1 {
+            if staff {
+                self.online_staff.insert(user);
+            }
             self.announce(user, true, at);
         }
     }
@@ -249,17 +272,49 @@ impl Index {
         *count -= 1;
         if *count == 0 {
             self.online.remove(&user);
-            self.announce(user, false, at);
+            let staff = self.online_staff.remove(&user);
+            self.announce_as(user, staff, false, at);
         }
     }
 
     fn announce(&mut self, user_id: Id, online: bool, at: Timestamp) {
+        let staff = self.online_staff.contains(&user_id);
+        self.announce_as(user_id, staff, online, at);
+    }
+
+    /// Staff hear of everyone; customers and crew of staff only.
+    fn announce_as(&mut self, user_id: Id, staff: bool, online: bool, at: Timestamp) {
         let frame = OutFrame::live(&LiveFrame::Presence(Presence {
             user_id,
             online,
             last_seen_at: Some(at),
         }));
         self.deliver(&Audience::Staff, &frame, None);
+        if staff {
+            self.deliver_to_non_staff(&frame);
+        }
+    }
+
+    /// Queues `frame` for every connection of a customer or crew member
+    /// (evicting, as `deliver` does, one whose outbox is full).
+    fn deliver_to_non_staff(&mut self, frame: &Arc<OutFrame>) {
+        let mut dropped = Vec::new();
+        for (id, member) in &self.members {
+            if self.staff.contains(id) {
+                continue;
+            }
+            match member.outbox.try_send(frame.clone()) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    member.evicted.notify_one();
+                    dropped.push(*id);
+                }
+                Err(TrySendError::Closed(_)) => dropped.push(*id),
+            }
+        }
+        for id in dropped {
+            self.unregister(id);
+        }
     }
 
     pub fn is_online(&self, user: &Id) -> bool {
@@ -391,8 +446,8 @@ mod tests {
         index.register(agent, 16);
         let user = Id::generate(7);
         let now = Timestamp::now();
-        index.connected(user, now);
-        index.connected(user, now);
+        index.connected(user, false, now);
+        index.connected(user, false, now);
         index.disconnected(user, now);
         assert!(index.is_online(&user));
         index.disconnected(user, now);
@@ -401,5 +456,33 @@ mod tests {
         assert_eq!(frames.len(), 2);
         assert!(frames[0].text.contains(r#""online":true"#));
         assert!(frames[1].text.contains(r#""online":false"#));
+    }
+
+    #[test]
+    fn customers_hear_of_staff_presence_only() {
+        let mut index = Index::default();
+        let (customer, mut customer_rx) = member(Role::Customer, 8);
+        index.register(customer, 16);
+        let (agent, other_customer) = (Id::generate(8), Id::generate(9));
+        let now = Timestamp::now();
+        index.connected(agent, true, now);
+        index.connected(other_customer, false, now);
+        index.disconnected(other_customer, now);
+        index.disconnected(agent, now);
+        let frames: Vec<_> = std::iter::from_fn(|| customer_rx.try_recv().ok()).collect();
+        assert_eq!(frames.len(), 2, "{frames:?}");
+        assert!(frames.iter().all(|f| f.text.contains(&agent.to_string())));
+    }
+
+    #[test]
+    fn a_new_customer_connection_learns_which_staff_are_online() {
+        let mut index = Index::default();
+        let agent = Id::generate(8);
+        index.connected(agent, true, Timestamp::now());
+        let (customer, mut customer_rx) = member(Role::Customer, 8);
+        index.register(customer, 16);
+        let frame = customer_rx.try_recv().expect("a presence frame");
+        assert!(frame.text.contains(r#""online":true"#));
+        assert!(frame.text.contains(&agent.to_string()));
     }
 }

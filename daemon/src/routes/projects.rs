@@ -1,6 +1,8 @@
 //! Projects, and their crew conversation's messages.
 
-use commcenter::wire::{NewProject, ProjectPatch};
+use commcenter::template::first_name;
+use commcenter::wire::{NewProject, Project, ProjectPatch};
+use commcenter_store::{StoreError, View};
 
 use super::{create, update, view, Ctx, Replayable};
 use crate::error::ApiError;
@@ -20,7 +22,11 @@ pub async fn list(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let limit = query.limit()?;
     let cursor = query.get("cursor").map(str::to_owned);
     view(&ctx, move |v, caller| {
-        v.list_projects(caller, limit, cursor.as_deref())
+        let mut page = v.list_projects(caller, limit, cursor.as_deref())?;
+        for project in &mut page.items {
+            name_customer(v, project)?;
+        }
+        Ok(page)
     })
     .await
 }
@@ -28,7 +34,19 @@ pub async fn list(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
 /// # `GET /api/v1/projects/{id}`
 pub async fn get(ctx: Ctx) -> Result<Response, ApiError> {
     let id = ctx.id()?;
-    view(&ctx, move |v, caller| v.get_project(caller, id)).await
+    view(&ctx, move |v, caller| {
+        let mut project = v.get_project(caller, id)?;
+        name_customer(v, &mut project)?;
+        Ok(project)
+    })
+    .await
+}
+
+/// Fills in the customer's first name (see `Project::customer_first_name`).
+fn name_customer(v: &View, project: &mut Project) -> Result<(), StoreError> {
+    let customer = v.user(project.customer_id)?;
+    project.customer_first_name = first_name(&customer.name).map(str::to_owned);
+    Ok(())
 }
 
 /// # `PATCH /api/v1/projects/{id}`

@@ -148,6 +148,7 @@ impl Tx<'_> {
             status: ProjectStatus::Active,
             conversation_id: conversation.id,
             created_at: self.now,
+            customer_first_name: None,
         };
         self.insert(
             |t| &mut t.customer_project,

@@ -1,6 +1,7 @@
 //! Presence: a user is online while one of their connections is open, and
 //! is seen (`last_seen_at`) when a connection opens and when it closes.
 
+use commcenter::access::{self, Caller};
 use commcenter::{Id, Timestamp};
 
 use crate::realtime::Hub;
@@ -17,9 +18,10 @@ impl Attendance {
     /// Counts the connection and records the user as seen now. The write
     /// finishes before `hello`, so a client that got `hello` finds its
     /// `last_seen_at` set.
-    pub(super) async fn begin(hub: Hub, user: Id) -> Attendance {
-        let now = Timestamp::now();
-        hub.index().connected(user, now);
+    pub(super) async fn begin(hub: Hub, caller: Caller) -> Attendance {
+        let (user, now) = (caller.user_id, Timestamp::now());
+        hub.index()
+            .connected(user, access::in_every_audience(&caller), now);
         touch_last_seen(&hub, user, now).await;
         Attendance {
             hub,
