@@ -2,17 +2,21 @@
 
 mod analytics;
 mod conversations;
+mod files;
 mod login;
 mod me;
 mod messages;
 mod projects;
 mod retry;
 mod search;
+mod send;
+mod shell;
 mod status;
 mod templates;
 mod tokens;
 mod tui;
 mod users;
+mod watch;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -57,6 +61,17 @@ pub enum Command {
     /// List, show, create and edit projects and their crew
     #[command(subcommand)]
     Projects(projects::Command),
+    /// Send a message to a conversation, a customer or a project's crew
+    Send(send::Args),
+    /// Upload, download and describe files
+    #[command(subcommand)]
+    Files(files::Command),
+    /// Print live events as they happen, one line each (JSON Lines with --json)
+    Watch(watch::Args),
+    /// Shell completions for bash, zsh or fish, on stdout
+    Completions(shell::CompletionArgs),
+    /// The man page (roff), on stdout
+    Man,
 }
 
 pub async fn run(
@@ -80,6 +95,11 @@ pub async fn run(
         Command::Users(c) => users::run(c, client, out).await,
         Command::Tokens(c) => tokens::run(c, client, out).await,
         Command::Projects(c) => projects::run(c, client, out).await,
+        Command::Send(args) => send::run(args, client, out).await,
+        Command::Files(c) => files::run(c, client, out).await,
+        Command::Watch(args) => watch::run(args, client, out).await,
+        Command::Completions(args) => shell::completions(args),
+        Command::Man => shell::man(),
     }
 }
 
