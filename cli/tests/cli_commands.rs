@@ -608,3 +608,112 @@ fn help_documents_the_exit_codes() {
     let help = ok(bare(config.path()).arg("--help"));
     assert!(help.contains("Exit codes: 0 ok; 1"), "{help}");
 }
+
+/// A daemon that can be stopped and started again on the same address and
+/// data dir, so that a client's connection drops.
+struct Restartable {
+    url: String,
+    addr: std::net::SocketAddr,
+    data: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Restartable {
+    async fn start(data: tempfile::TempDir, addr: std::net::SocketAddr) -> Restartable {
+        let mut settings = commcenterd::Settings::for_data_dir(data.path());
+        settings.demo = true;
+        let opened = commcenterd::AppState::open(settings).await.expect("opens");
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(commcenterd::serve(listener, opened.state, async move {
+            let _ = stopped.await;
+        }));
+        Restartable {
+            url: format!("http://{addr}"),
+            addr,
+            data,
+            stop: Some(stop),
+            served: Some(served),
+        }
+    }
+
+    async fn restart(mut self) -> Restartable {
+        let _ = self.stop.take().expect("running").send(());
+        let served = self.served.take().expect("running");
+        served.await.expect("joined").expect("stopped cleanly");
+        Restartable::start(self.data, self.addr).await
+    }
+}
+
+#[test]
+fn watch_resumes_after_the_daemon_restarts_without_a_gap_or_a_repeat() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let data = tempfile::tempdir().expect("data");
+    let first = runtime.block_on(Restartable::start(data, "127.0.0.1:0".parse().unwrap()));
+    let config = tempfile::tempdir().expect("config");
+    let mut child = bare(config.path())
+        .args(["--url", &first.url, "--token", PRIYA, "--json", "watch"])
+        .args(["--type", "message.created", "--count", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let next_line = || {
+        lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("stderr line")
+    };
+    assert!(next_line().starts_with("connected, live"));
+    let client = commcenter::client::Client::new(&first.url, Some(HELEN_CUSTOMER.to_owned()));
+    let helen = runtime.block_on(client.me()).expect("me");
+    let filter = ConversationFilter {
+        customer_id: Some(helen.id),
+        kind: Some(commcenter::wire::ConversationKind::Customer),
+        status: Some(ConversationStatus::Open),
+        ..Default::default()
+    };
+    let staff = client.with_token(Some(PRIYA.to_owned()));
+    let conversation = runtime
+        .block_on(staff.list_conversations(&filter))
+        .expect("list")
+        .items[0]
+        .id;
+    let say = |body: &str| {
+        let new = NewMessage {
+            body: Some(body.to_owned()),
+            ..Default::default()
+        };
+        runtime
+            .block_on(client.send_message(conversation, &new))
+            .expect("sent")
+    };
+    let before = say("before the restart");
+    let second = runtime.block_on(first.restart());
+    assert!(next_line().starts_with("disconnected"));
+    let after = say("after the restart");
+    while !next_line().starts_with("connected, resuming") {}
+    let events = events_of(child);
+    let ids: Vec<Id> = events
+        .iter()
+        .map(|e| match &e.data {
+            EventData::MessageCreated { message } => message.id,
+            other => panic!("not message.created: {other:?}"),
+        })
+        .collect();
+    assert_eq!(ids, [before.id, after.id]);
+    drop(second);
+}
