@@ -1,13 +1,19 @@
 //! A typed client of the HTTP API, for the CLI, the TUI and the tests.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request};
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::wire::*;
 use crate::Id;
@@ -60,8 +66,11 @@ impl RawResponse {
 pub struct Client {
     base: String,
     token: Option<String>,
-    http: HttpClient<HttpConnector, Full<Bytes>>,
+    http: HttpClient<HttpConnector, RequestBody>,
 }
+
+/// Every request body: whole (JSON) or streamed from a reader (uploads).
+type RequestBody = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
 impl Client {
     /// A client of the daemon at `base_url` (`http://host:port`).
@@ -100,42 +109,43 @@ impl Client {
         body: Option<Vec<u8>>,
         headers: &[(&str, &str)],
     ) -> Result<RawResponse, ClientError> {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        let json = [("content-type", "application/json")];
+        let json: &[(&str, &str)] = if body.is_some() && !typed { &json } else { &[] };
+        let whole = Full::new(Bytes::from(body.unwrap_or_default()))
+            .map_err(|never| match never {})
+            .boxed();
+        let all_headers: Vec<(&str, &str)> = json.iter().chain(headers).copied().collect();
+        let response = self.request(method, path, whole, &all_headers).await?;
+        collect(response).await
+    }
+
+    /// Sends a request with `body` as given and returns the answer unread.
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: RequestBody,
+        headers: &[(&str, &str)],
+    ) -> Result<http::Response<Incoming>, ClientError> {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
-        let typed = headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
-        if body.is_some() && !typed {
-            builder = builder.header("content-type", "application/json");
-        }
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
         let request = builder
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .body(body)
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let response = self
-            .http
+        self.http
             .request(request)
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?
-            .to_bytes();
-        Ok(RawResponse {
-            status,
-            headers,
-            body,
-        })
+            .map_err(|e| ClientError::Transport(error_chain(&e)))
     }
 
     /// Sends a JSON request and decodes a success as `T`, an error as
@@ -637,13 +647,20 @@ impl Client {
 /// A success decoded as `T`, an error as [`ClientError::Api`].
 fn typed_answer<T: DeserializeOwned>(response: RawResponse) -> Result<T, ClientError> {
     if response.status >= 400 {
-        let body = response.json::<ErrorBody>()?;
-        return Err(ClientError::Api {
-            status: response.status,
-            body,
-        });
+        return Err(error_of(response));
     }
     response.json()
+}
+
+/// An error answer as [`ClientError::Api`] (or `Decode` without the envelope).
+fn error_of(response: RawResponse) -> ClientError {
+    match response.json::<ErrorBody>() {
+        Ok(body) => ClientError::Api {
+            status: response.status,
+            body,
+        },
+        Err(e) => e,
+    }
 }
 
 /// One page at a time, for callers that follow `next_cursor` (the CLI's `--all`).
@@ -686,5 +703,243 @@ fn push_page(query: &mut Vec<(&str, String)>, limit: Option<usize>, cursor: Opti
     }
     if let Some(cursor) = cursor {
         query.push(("cursor", cursor.to_owned()));
+    }
+}
+
+/// The answer read whole.
+async fn collect(response: http::Response<Incoming>) -> Result<RawResponse, ClientError> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| ClientError::Transport(error_chain(&e)))?
+        .to_bytes();
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// An error with its causes, `outer: inner: …` (hyper's own message alone
+/// says only "client error (Connect)").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Calls with an `Idempotency-Key`, and streamed file bodies both ways.
+impl Client {
+    /// [`Client::call`] with an `Idempotency-Key` header when `key` is given:
+    /// a repeat with the same key returns the first answer and creates nothing.
+    pub async fn call_keyed<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &(impl Serialize + ?Sized),
+        key: Option<&str>,
+    ) -> Result<T, ClientError> {
+        let Some(key) = key else {
+            return self.call(method, path, Some(body)).await;
+        };
+        let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Transport(e.to_string()))?;
+        let headers = [("idempotency-key", key)];
+        let response = self.send_raw(method, path, Some(bytes), &headers).await?;
+        typed_answer(response)
+    }
+
+    /// `POST /conversations/{id}/messages`, with an idempotency key if given.
+    pub async fn send_message_keyed(
+        &self,
+        conversation_id: Id,
+        new: &NewMessage,
+        key: Option<&str>,
+    ) -> Result<Message, ClientError> {
+        let path = format!("/api/v1/conversations/{conversation_id}/messages");
+        self.call_keyed(Method::POST, &path, new, key).await
+    }
+
+    /// `POST /projects/{id}/messages`, with an idempotency key if given.
+    pub async fn send_project_message_keyed(
+        &self,
+        project_id: Id,
+        new: &NewMessage,
+        key: Option<&str>,
+    ) -> Result<Message, ClientError> {
+        let path = format!("/api/v1/projects/{project_id}/messages");
+        self.call_keyed(Method::POST, &path, new, key).await
+    }
+
+    /// `POST /conversations`, with an idempotency key if given.
+    pub async fn create_conversation_keyed(
+        &self,
+        new: &NewConversation,
+        key: Option<&str>,
+    ) -> Result<Conversation, ClientError> {
+        self.call_keyed(Method::POST, "/api/v1/conversations", new, key)
+            .await
+    }
+
+    /// Uploads one file as a raw body (`POST /api/v1/files?name=`), read from
+    /// `reader` while it is sent: the file is never held whole in memory.
+    /// `length`, when known, is sent as `Content-Length`, so the daemon can
+    /// refuse a file over its limit before it is sent.
+    pub async fn upload_stream<R>(
+        &self,
+        name: &str,
+        length: Option<u64>,
+        reader: R,
+    ) -> Result<FileMeta, ClientError>
+    where
+        R: AsyncRead + Send + Sync + Unpin + 'static,
+    {
+        let path = with_query("/api/v1/files", &[("name", name.to_owned())]);
+        let length_text = length.map(|l| l.to_string());
+        let mut headers = vec![("content-type", "application/octet-stream")];
+        if let Some(length) = &length_text {
+            headers.push(("content-length", length));
+        }
+        let body = ReaderBody::new(reader, length)
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
+            .boxed();
+        let response = self.request(Method::POST, &path, body, &headers).await?;
+        typed_answer(collect(response).await?)
+    }
+
+    /// `GET /files/{id}`: the bytes, to be read chunk by chunk.
+    pub async fn download_file(&self, id: Id) -> Result<Download, ClientError> {
+        self.download(&format!("/api/v1/files/{id}")).await
+    }
+
+    /// `GET /files/{id}/thumbnail`: the thumbnail's bytes (404 for a file
+    /// that is not an image).
+    pub async fn download_thumbnail(&self, id: Id) -> Result<Download, ClientError> {
+        self.download(&format!("/api/v1/files/{id}/thumbnail"))
+            .await
+    }
+
+    async fn download(&self, path: &str) -> Result<Download, ClientError> {
+        let empty = Full::new(Bytes::new())
+            .map_err(|never| match never {})
+            .boxed();
+        let response = self.request(Method::GET, path, empty, &[]).await?;
+        if response.status().as_u16() >= 400 {
+            return Err(error_of(collect(response).await?));
+        }
+        let headers = response.headers().clone();
+        Ok(Download {
+            headers,
+            body: response.into_body(),
+        })
+    }
+}
+
+/// A download under way: its headers, then its bytes as they arrive.
+#[derive(Debug)]
+pub struct Download {
+    pub headers: HeaderMap,
+    body: Incoming,
+}
+
+impl Download {
+    /// The next piece of the body; `None` at its end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, ClientError> {
+        while let Some(frame) = self.body.frame().await {
+            let frame = frame.map_err(|e| ClientError::Transport(error_chain(&e)))?;
+            if let Ok(data) = frame.into_data() {
+                return Ok(Some(data));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The SHA-256 the daemon names in its `ETag` (`"<hex>"`), if any.
+    pub fn sha256(&self) -> Option<String> {
+        let etag = self.headers.get(http::header::ETAG)?.to_str().ok()?;
+        let hex = etag.trim_start_matches("W/").trim_matches('"');
+        (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| hex.to_ascii_lowercase())
+    }
+
+    /// `Content-Length`, when the daemon sent one.
+    pub fn length(&self) -> Option<u64> {
+        self.headers
+            .get(http::header::CONTENT_LENGTH)?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()
+    }
+}
+
+/// A request body read from `reader` as hyper sends it, one chunk at a time.
+struct ReaderBody<R> {
+    reader: R,
+    /// Reused for every read; its size is the largest chunk.
+    buffer: Vec<u8>,
+    length: Option<u64>,
+    done: bool,
+}
+
+/// Big enough to keep a socket busy, small enough to stay out of the way.
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+impl<R> ReaderBody<R> {
+    fn new(reader: R, length: Option<u64>) -> ReaderBody<R> {
+        ReaderBody {
+            reader,
+            buffer: vec![0; UPLOAD_CHUNK],
+            length,
+            done: false,
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> hyper::body::Body for ReaderBody<R> {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let mut buffer = ReadBuf::new(&mut this.buffer);
+        match Pin::new(&mut this.reader).poll_read(cx, &mut buffer) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(Ok(())) if buffer.filled().is_empty() => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Ok(())) => {
+                let chunk = Bytes::copy_from_slice(buffer.filled());
+                Poll::Ready(Some(Ok(Frame::data(chunk))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.length
+            .map_or_else(SizeHint::default, SizeHint::with_exact)
     }
 }

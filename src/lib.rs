@@ -3,7 +3,8 @@
 //! Everything the daemon, the CLI, the TUI and the tests share lives here:
 //! the wire types of the HTTP and WebSocket API ([`wire`]), identifiers and
 //! timestamps in their wire form ([`Id`], [`Timestamp`]), the access rules
-//! ([`access`]) and a typed API client ([`client`]). Nothing here opens a
+//! ([`access`]), a typed API client ([`client`]) and the live event feed
+//! over WebSocket ([`live`]). Nothing here opens a
 //! database or decodes an image: the store is `commcenter-store` and file
 //! handling `commcenter-files`, both in `daemon/`, so the CLI and the console
 //! build without them.
@@ -11,6 +12,7 @@
 pub mod access;
 pub mod client;
 mod id;
+pub mod live;
 pub mod template;
 mod time;
 pub mod token;

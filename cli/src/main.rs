@@ -5,12 +5,16 @@
 
 mod commands;
 mod connection;
+mod failure;
+mod names;
 mod output;
+mod paging;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use commcenter::client::{Client, ClientError};
+use failure::Failure;
 
 /// Talk to a commcenterd daemon from scripts and terminals.
 #[derive(Debug, Parser)]
@@ -68,12 +72,28 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli.command, &conn, &client, &out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => match e.downcast_ref::<ClientError>() {
-            Some(ClientError::Transport(_)) => fail(&e.to_string(), 3),
-            Some(ClientError::Api { status: 401, .. }) => fail(&e.to_string(), 3),
-            _ => fail(&e.to_string(), 1),
-        },
+        Err(e) => fail(&format!("{e:#}"), exit_code(&e)),
     }
+}
+
+/// The documented exit code of a failure (see `AFTER_HELP`).
+fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(failure) = cause.downcast_ref::<Failure>() {
+            return match failure {
+                Failure::Usage(_) => 2,
+                Failure::Unreachable(_) => 3,
+            };
+        }
+        match cause.downcast_ref::<ClientError>() {
+            Some(ClientError::Transport(_)) | Some(ClientError::Api { status: 401, .. }) => {
+                return 3
+            }
+            Some(_) => return 1,
+            None => {}
+        }
+    }
+    1
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

@@ -1,15 +1,20 @@
+//! `commcenter messages`: a conversation's messages, and sending one.
+
 use clap::Subcommand;
 use commcenter::client::Client;
-use commcenter::wire::{Channel, Message, NewMessage};
-use commcenter::Id;
+use commcenter::wire::{Channel, Direction, Message, MessageStatus, NewMessage};
+use commcenter::{Id, Timestamp};
 
-use crate::output::Output;
+use crate::names::Names;
+use crate::output::{ago, one_line, Output};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// A conversation's newest messages, oldest first
     List {
+        /// The conversation's id
         conversation: Id,
+        /// At most this many, the newest (1-500)
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
@@ -46,19 +51,53 @@ pub(super) fn parse_channel(text: &str) -> Result<Channel, String> {
         .ok_or_else(|| format!("`{text}` is not in_app, sms, email or phone"))
 }
 
-fn line(m: &Message) -> String {
+pub(super) const MESSAGE_HEADERS: &[&str] =
+    &["ID", "WHEN", "FROM", "", "CHANNEL", "STATUS", "TEXT"];
+
+pub(super) fn status_name(s: MessageStatus) -> &'static str {
+    match s {
+        MessageStatus::Queued => "queued",
+        MessageStatus::Sent => "sent",
+        MessageStatus::Delivered => "delivered",
+        MessageStatus::Read => "read",
+        MessageStatus::Failed => "failed",
+    }
+}
+
+/// A message as a table row: who, which way, how, and its text on one line
+/// (a staff-only note marked, attachments counted).
+pub(super) fn message_row(m: &Message, names: &Names, now: Timestamp) -> Vec<String> {
+    let arrow = match m.direction {
+        Direction::Inbound => "<-",
+        Direction::Outbound => "->",
+    };
+    let mut text = String::new();
+    if m.private {
+        text.push_str("[note] ");
+    }
+    if !m.attachments.is_empty() {
+        text.push_str(&format!("[{} file(s)] ", m.attachments.len()));
+    }
+    text.push_str(&one_line(&m.body));
+    vec![
+        m.id.to_string(),
+        ago(m.created_at, now),
+        names.of(m.sender_id),
+        arrow.to_owned(),
+        m.channel.as_str().to_owned(),
+        status_name(m.status).to_owned(),
+        text,
+    ]
+}
+
+/// One message as a line, after sending it.
+pub(super) fn line(m: &Message) -> String {
     format!(
-        "{}  {} {:<6} {:<9} {}{}",
-        m.created_at,
-        if m.direction == commcenter::wire::Direction::Inbound {
-            "<-"
-        } else {
-            "->"
-        },
+        "{}  {} {}  {}",
+        m.id,
         m.channel.as_str(),
-        format!("{:?}", m.status).to_lowercase(),
-        if m.private { "[note] " } else { "" },
-        m.body
+        status_name(m.status),
+        one_line(&m.body)
     )
 }
 
@@ -71,7 +110,14 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
             let page = client
                 .list_messages(conversation, Some(limit), None)
                 .await?;
-            out.many(&page.items, line)
+            if out.is_json() {
+                return out.many(&page.items, |_| String::new());
+            }
+            let names = Names::fetch(client, page.items.iter().map(|m| m.sender_id)).await;
+            let now = Timestamp::now();
+            out.table(&page.items, MESSAGE_HEADERS, |m| {
+                message_row(m, &names, now)
+            })
         }
         Command::Send {
             conversation,
@@ -92,26 +138,9 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
                 variables: (!variables.is_empty()).then(|| variables.into_iter().collect()),
                 ..Default::default()
             };
-            let message = match key {
-                None => client.send_message(conversation, &new).await?,
-                Some(key) => {
-                    let path = format!("/api/v1/conversations/{conversation}/messages");
-                    let bytes = serde_json::to_vec(&new)?;
-                    let response = client
-                        .send_raw(
-                            http::Method::POST,
-                            &path,
-                            Some(bytes),
-                            &[("idempotency-key", &key)],
-                        )
-                        .await?;
-                    if response.status >= 400 {
-                        let body: commcenter::wire::ErrorBody = response.json()?;
-                        anyhow::bail!("{} ({})", body.error.message, response.status);
-                    }
-                    response.json()?
-                }
-            };
+            let message = client
+                .send_message_keyed(conversation, &new, key.as_deref())
+                .await?;
             out.one(&message, line)
         }
     }

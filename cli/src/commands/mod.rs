@@ -2,6 +2,7 @@
 
 mod analytics;
 mod conversations;
+mod files;
 mod login;
 mod me;
 mod messages;
@@ -9,11 +10,14 @@ mod portal_link;
 mod projects;
 mod retry;
 mod search;
+mod send;
+mod shell;
 mod status;
 mod templates;
 mod tokens;
 mod tui;
 mod users;
+mod watch;
 
 use clap::Subcommand;
 use commcenter::client::Client;
@@ -61,6 +65,17 @@ pub enum Command {
     /// Make a sign-in link to a customer's or crew member's web page
     /// (staff): printed, or sent to a customer with --send sms|email
     PortalLink(portal_link::Args),
+    /// Send a message to a conversation, a customer or a project's crew
+    Send(send::Args),
+    /// Upload, download and describe files
+    #[command(subcommand)]
+    Files(files::Command),
+    /// Print live events as they happen, one line each (JSON Lines with --json)
+    Watch(watch::Args),
+    /// Shell completions for bash, zsh or fish, on stdout
+    Completions(shell::CompletionArgs),
+    /// The man page (roff), on stdout
+    Man,
 }
 
 pub async fn run(
@@ -85,6 +100,11 @@ pub async fn run(
         Command::Tokens(c) => tokens::run(c, client, out).await,
         Command::Projects(c) => projects::run(c, client, out).await,
         Command::PortalLink(args) => portal_link::run(args, client, out).await,
+        Command::Send(args) => send::run(args, client, out).await,
+        Command::Files(c) => files::run(c, client, out).await,
+        Command::Watch(args) => watch::run(args, client, out).await,
+        Command::Completions(args) => shell::completions(args),
+        Command::Man => shell::man(),
     }
 }
 

@@ -5,7 +5,9 @@ use commcenter::client::Client;
 use commcenter::wire::{NewProject, Project, ProjectPatch, ProjectStatus};
 use commcenter::Id;
 
+use crate::names::Names;
 use crate::output::Output;
+use crate::paging;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -81,12 +83,12 @@ fn crew_ids(texts: Vec<String>) -> anyhow::Result<Vec<Id>> {
         .collect()
 }
 
-fn row(p: &Project) -> Vec<String> {
+fn row(p: &Project, names: &Names) -> Vec<String> {
     vec![
         p.id.to_string(),
         p.name.clone(),
         status_name(p.status).to_owned(),
-        p.customer_id.to_string(),
+        names.of(p.customer_id),
         p.crew_ids.len().to_string(),
         p.address.clone().unwrap_or_default(),
     ]
@@ -113,19 +115,18 @@ fn one(out: &Output, project: &Project) -> anyhow::Result<()> {
 pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Result<()> {
     match command {
         Command::List { limit, all } => {
-            let mut projects = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = client
+            let fetch = |cursor: Option<String>| async move {
+                client
                     .list_projects_page(Some(limit), cursor.as_deref())
-                    .await?;
-                projects.extend(page.items);
-                match page.next_cursor {
-                    Some(next) if all => cursor = Some(next),
-                    _ => break,
+                    .await
+            };
+            match paging::list(out, all, fetch).await? {
+                Some(projects) => {
+                    let names = Names::fetch(client, projects.iter().map(|p| p.customer_id)).await;
+                    out.table(&projects, HEADERS, |p| row(p, &names))
                 }
+                None => Ok(()),
             }
-            out.table(&projects, HEADERS, row)
         }
         Command::Show { id } => one(out, &client.get_project(id).await?),
         Command::Create {

@@ -5,7 +5,9 @@ use commcenter::client::Client;
 use commcenter::wire::{Channel, Direction, MessageStatus, SearchHit, SearchQuery, SearchSort};
 use commcenter::{Id, Timestamp};
 
-use crate::output::Output;
+use crate::names::Names;
+use crate::output::{ago, one_line, Output};
+use crate::paging;
 
 #[derive(Debug, ClapArgs)]
 pub struct Args {
@@ -54,15 +56,17 @@ fn time_arg(text: &str) -> Result<Timestamp, String> {
     Timestamp::parse(text).ok_or_else(|| format!("`{text}` is not an RFC 3339 time"))
 }
 
-fn line(hit: &SearchHit) -> String {
+const HEADERS: &[&str] = &["MESSAGE", "WHEN", "CUSTOMER", "CHANNEL", "SNIPPET"];
+
+fn row(hit: &SearchHit, names: &Names, now: Timestamp) -> Vec<String> {
     let m = &hit.message;
-    format!(
-        "{}  {}  {:<6} {}",
-        m.created_at,
-        m.conversation_id,
-        m.channel.as_str(),
-        hit.snippet
-    )
+    vec![
+        m.id.to_string(),
+        ago(m.created_at, now),
+        names.of(m.customer_id),
+        m.channel.as_str().to_owned(),
+        one_line(&hit.snippet),
+    ]
 }
 
 pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()> {
@@ -83,15 +87,17 @@ pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()
             SearchSort::Newest
         },
     };
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = client
-            .search_messages(&query, Some(args.limit), cursor.as_deref())
-            .await?;
-        out.many(&page.items, line)?;
-        match page.next_cursor {
-            Some(next) if args.all => cursor = Some(next),
-            _ => return Ok(()),
-        }
-    }
+    let (query, limit) = (&query, args.limit);
+    let fetch = |cursor: Option<String>| async move {
+        client
+            .search_messages(query, Some(limit), cursor.as_deref())
+            .await
+    };
+    let Some(hits) = paging::list(out, args.all, fetch).await? else {
+        return Ok(());
+    };
+    let people = hits.iter().map(|h| h.message.customer_id);
+    let names = Names::fetch(client, people).await;
+    let now = Timestamp::now();
+    out.table(&hits, HEADERS, |hit| row(hit, &names, now))
 }

@@ -207,21 +207,8 @@ async fn all_templates(client: &Client) -> anyhow::Result<Vec<Template>> {
 }
 
 async fn create(client: &Client, new: &NewTemplate, key: Option<&str>) -> anyhow::Result<Template> {
-    let Some(key) = key else {
-        return Ok(client.create_template(new).await?);
-    };
-    let bytes = serde_json::to_vec(new)?;
-    let response = client
-        .send_raw(
-            http::Method::POST,
-            "/api/v1/templates",
-            Some(bytes),
-            &[("idempotency-key", key)],
-        )
-        .await?;
-    if response.status >= 400 {
-        let body: commcenter::wire::ErrorBody = response.json()?;
-        anyhow::bail!("{} ({})", body.error.message, response.status);
-    }
-    Ok(response.json()?)
+    let path = "/api/v1/templates";
+    Ok(client
+        .call_keyed(http::Method::POST, path, new, key)
+        .await?)
 }

@@ -6,6 +6,7 @@ use commcenter::wire::{NewUser, Role, User, UserPatch};
 use commcenter::Id;
 
 use crate::output::Output;
+use crate::paging;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -102,19 +103,16 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
             limit,
             all,
         } => {
-            let mut users = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = client
-                    .list_users_page(role, q.as_deref(), Some(limit), cursor.as_deref())
-                    .await?;
-                users.extend(page.items);
-                match page.next_cursor {
-                    Some(next) if all => cursor = Some(next),
-                    _ => break,
-                }
+            let q = q.as_deref();
+            let fetch = |cursor: Option<String>| async move {
+                client
+                    .list_users_page(role, q, Some(limit), cursor.as_deref())
+                    .await
+            };
+            match paging::list(out, all, fetch).await? {
+                Some(users) => out.table(&users, HEADERS, row),
+                None => Ok(()),
             }
-            out.table(&users, HEADERS, row)
         }
         Command::Show { id } => one(out, &client.get_user(id).await?),
         Command::Create {
