@@ -2,10 +2,7 @@
 //! member's web page (staff); printed, or sent to a customer by SMS or email.
 
 use commcenter::client::Client;
-use commcenter::wire::{
-    Channel, ConversationFilter, ConversationKind, ConversationStatus, NewConversation, NewMessage,
-    NewPortalLink, PortalLink, Role, User,
-};
+use commcenter::wire::{Channel, NewMessage, NewPortalLink, PortalLink, Role, User};
 use commcenter::Id;
 use serde::Serialize;
 
@@ -72,35 +69,17 @@ pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()
     })
 }
 
-/// Sends the link in the customer's newest open conversation, or a new one.
+/// Sends the link in the customer's most recently active open conversation,
+/// or a new one.
 async fn send(
     client: &Client,
     user: &User,
     link: &PortalLink,
     channel: Channel,
 ) -> anyhow::Result<Id> {
-    let filter = ConversationFilter {
-        customer_id: Some(user.id),
-        status: Some(ConversationStatus::Open),
-        kind: Some(ConversationKind::Customer),
-        ..ConversationFilter::default()
-    };
-    let open = client
-        .list_conversations(&filter)
-        .await?
-        .items
-        .into_iter()
-        .next();
-    let conversation = match open {
-        Some(c) => c,
-        None => {
-            let new = NewConversation {
-                customer_id: user.id,
-                subject: Some("Your messages with us".into()),
-            };
-            client.create_conversation(&new).await?
-        }
-    };
+    let conversation =
+        super::send::open_conversation(client, user.id, Some("Your messages with us".into()), None)
+            .await?;
     let first_name = user.name.split_whitespace().next().unwrap_or(&user.name);
     let body = format!(
         "Hello {first_name}, you can read and answer our messages here: {} \
@@ -114,5 +93,5 @@ async fn send(
         subject: (channel == Channel::Email).then(|| "Your link to our messages".to_owned()),
         ..NewMessage::default()
     };
-    Ok(client.send_message(conversation.id, &message).await?.id)
+    Ok(client.send_message(conversation, &message).await?.id)
 }

@@ -146,7 +146,8 @@ pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()
         Target::Conversation(id) => client.send_message_keyed(id, &new, key).await?,
         Target::Project(id) => client.send_project_message_keyed(id, &new, key).await?,
         Target::Customer(customer) => {
-            let conversation = open_conversation(client, customer, &args, key).await?;
+            let conversation =
+                open_conversation(client, customer, new.subject.clone(), key).await?;
             client.send_message_keyed(conversation, &new, key).await?
         }
     };
@@ -156,10 +157,10 @@ pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()
 /// The customer's most recently active open conversation, or a new one.
 /// A new one is created under `KEY:conversation`, so a retried command
 /// opens it only once.
-async fn open_conversation(
+pub(crate) async fn open_conversation(
     client: &Client,
     customer: Id,
-    args: &Args,
+    subject: Option<String>,
     key: Option<&str>,
 ) -> anyhow::Result<Id> {
     let filter = ConversationFilter {
@@ -176,7 +177,7 @@ async fn open_conversation(
     }
     let new = NewConversation {
         customer_id: customer,
-        subject: args.subject.clone(),
+        subject,
     };
     let key = key.map(|k| format!("{k}:conversation"));
     let created = client
