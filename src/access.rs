@@ -364,6 +364,18 @@ pub fn may_retry_delivery(caller: &Caller) -> Result<(), Forbidden> {
     require_staff(caller)
 }
 
+// ---- Operations -------------------------------------------------------------
+
+/// `POST /admin/backup`: admins. A backup holds everything, tokens' hashes
+/// included.
+pub fn may_back_up(caller: &Caller) -> Result<(), Forbidden> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(Forbidden::new("only an admin makes backups"))
+    }
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

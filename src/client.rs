@@ -669,3 +669,15 @@ fn push_page(query: &mut Vec<(&str, String)>, limit: Option<usize>, cursor: Opti
         query.push(("cursor", cursor.to_owned()));
     }
 }
+
+/// Operations.
+impl Client {
+    /// `POST /api/v1/admin/backup` (admin): a backup of the running daemon,
+    /// into `to` (an absolute path on the daemon's machine) or its default place.
+    pub async fn backup(&self, to: Option<&str>) -> Result<Backup, ClientError> {
+        let new = NewBackup {
+            to: to.map(str::to_owned),
+        };
+        self.post("/api/v1/admin/backup", &new).await
+    }
+}

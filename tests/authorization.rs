@@ -256,6 +256,8 @@ const MATRIX: &[Row] = &[
     row(POST, "/api/v1/inbound/email", Nothing, r#"{"from":"a@example.com","to":"b@example.com","message_id":"<m@x>"}"#,
         [403, 403, 403, 403, 403, 403, 403, 403]),
     row(GET, "/media/{id}", OwnerPhoto, "", [404, 404, 404, 404, 404, 404, 404, 404]),
+    // Operations: admins only (a backup holds everyone's data).
+    row(POST, "/api/v1/admin/backup", Nothing, "{}", [201, 403, 403, 403, 403, 403, 401, 401]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {

@@ -2,6 +2,7 @@
 //! port-0 listener with their own shutdown future.
 
 pub mod app;
+pub mod backup;
 pub mod demo;
 pub mod disk;
 mod error;

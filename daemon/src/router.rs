@@ -72,6 +72,7 @@ pub enum Route {
     InboundSms,
     InboundEmail,
     Media,
+    Backup,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -206,6 +207,7 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
     (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
     (Method::GET, "/media/{id}", Route::Media),
+    (Method::POST, "/api/v1/admin/backup", Route::Backup),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -364,6 +366,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::InboundSms => inbound::sms(ctx, req).await,
         Route::InboundEmail => inbound::email(ctx, req).await,
         Route::Media => outbox::media(ctx, req).await,
+        Route::Backup => crate::routes::backup::create(ctx, req).await,
     }
 }
 

@@ -37,7 +37,7 @@ mod outbox;
 mod realtime;
 pub mod values;
 
-pub use files::{FilesSettings, StorageFlags, StorageKind};
+pub use files::{FilesSettings, StorageFlags, StorageKind, FILES_DIR};
 pub use limits::ClientLimits;
 pub use outbox::OutboxSettings;
 pub use realtime::RealtimeSettings;
