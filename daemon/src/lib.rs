@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod commands;
 pub mod demo;
 pub mod disk;
 mod error;
