@@ -11,6 +11,7 @@ pub mod files;
 mod http;
 pub mod lease;
 pub mod limits;
+pub mod notify;
 pub mod openapi;
 pub mod outbox;
 pub mod realtime;

@@ -3,6 +3,8 @@
 //! Each connection runs in its own task and holds a permit of the
 //! connection semaphore, so at most `max_connections` are served at once and
 //! the accept loop waits (rather than accepting and dropping) when full.
+//! Under systemd (`Type=notify`) the service manager is told `READY=1` once
+//! the listener accepts and `STOPPING=1` when shutdown begins (`notify`).
 //! On shutdown: `/readyz` turns 503, the listener closes, every connection
 //! is told to finish its in-flight request and close, and after at most
 //! `shutdown_timeout` the store's writer is flushed and stopped.
@@ -57,6 +59,7 @@ pub async fn serve(
     let outbox = state.outbox.start(stop_rx.clone());
     state.set_ready(true);
     tracing::info!(addr = %listener.local_addr()?, "listening");
+    crate::notify::ready();
 
     tokio::pin!(shutdown);
     loop {
@@ -87,6 +90,7 @@ pub async fn serve(
     }
 
     state.set_ready(false);
+    crate::notify::stopping();
     drop(listener);
     let _ = stop_tx.send(true);
     let all = u32::try_from(budget).unwrap_or(u32::MAX);
