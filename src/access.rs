@@ -381,6 +381,16 @@ pub fn may_read_metrics(caller: &Caller) -> Result<(), Forbidden> {
     }
 }
 
+/// `POST /admin/backup`: admins. A backup holds everything, tokens' hashes
+/// included.
+pub fn may_back_up(caller: &Caller) -> Result<(), Forbidden> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(Forbidden::new("only an admin makes backups"))
+    }
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

@@ -943,3 +943,14 @@ impl<R: AsyncRead + Unpin> hyper::body::Body for ReaderBody<R> {
             .map_or_else(SizeHint::default, SizeHint::with_exact)
     }
 }
+/// Operations.
+impl Client {
+    /// `POST /api/v1/admin/backup` (admin): a backup of the running daemon,
+    /// into `to` (an absolute path on the daemon's machine) or its default place.
+    pub async fn backup(&self, to: Option<&str>) -> Result<Backup, ClientError> {
+        let new = NewBackup {
+            to: to.map(str::to_owned),
+        };
+        self.post("/api/v1/admin/backup", &new).await
+    }
+}

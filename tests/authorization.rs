@@ -270,6 +270,8 @@ const MATRIX: &[Row] = &[
     row(GET, "/portal", Nothing, "", [200, 200, 200, 200, 200, 200, 200, 200]),
     row(GET, "/crew", Nothing, "", [200, 200, 200, 200, 200, 200, 200, 200]),
     row(GET, "/assets/{name}", Nothing, "", [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Operations: admins only (a backup holds everyone's data).
+    row(POST, "/api/v1/admin/backup", Nothing, "{}", [201, 403, 403, 403, 403, 403, 401, 401]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {

@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// False while starting and once draining for shutdown (`/readyz` 503).
     ready: Arc<AtomicBool>,
+    /// The backup running, if one is (one at a time).
+    pub backups: crate::backup::Backups,
 }
 
 /// The outcome of opening the data dir.
@@ -50,7 +52,7 @@ impl AppState {
     /// Opens the data dir: the store, the bootstrap admin, the demo data, the
     /// file storage (sweeping blobs no file uses).
     pub async fn open(settings: Settings) -> anyhow::Result<Opened> {
-        std::fs::create_dir_all(&settings.data_dir)
+        create_private(&settings.data_dir)
             .map_err(|e| anyhow::anyhow!("data dir {}: {e}", settings.data_dir.display()))?;
         let store = open_store(&settings.data_dir.join(STORE_FILE)).await?;
         let new_admin_secret = bootstrap_admin(&store, &settings).await?;
@@ -82,6 +84,7 @@ impl AppState {
             in_flight: Default::default(),
             settings,
             ready: Arc::new(AtomicBool::new(false)),
+            backups: Default::default(),
         };
         Ok(Opened {
             state,
@@ -95,6 +98,27 @@ impl AppState {
 
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::Release);
+    }
+}
+
+/// Creates the data dir (mode 0700) and an empty store file (0600) where
+/// they are missing: both hold every customer's data. Existing ones are
+/// left as they are (`commcenterd doctor` reports their modes).
+fn create_private(data_dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)?;
+    // redb initialises an empty file as a new store.
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(data_dir.join(STORE_FILE))
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
     }
 }
 

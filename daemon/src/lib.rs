@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod auth_throttle;
+pub mod backup;
+pub mod commands;
 pub mod demo;
 pub mod disk;
 mod disk_watch;
@@ -12,6 +14,7 @@ mod http;
 pub mod lease;
 pub mod limits;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod outbox;
 pub mod realtime;

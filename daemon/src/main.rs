@@ -1,11 +1,16 @@
-//! The `commcenterd` binary: settings, logging, signals, then [`commcenterd::serve`].
+//! The `commcenterd` binary: settings, logging, signals, then
+//! [`commcenterd::serve`]; or one of its subcommands (`commcenterd::commands`).
 
 use commcenterd::settings::{LogFormat, Settings, SettingsError};
 use commcenterd::AppState;
 use tracing_subscriber::EnvFilter;
 
-fn main() -> anyhow::Result<()> {
-    let settings = match Settings::from_argv(std::env::args_os()) {
+fn main() -> anyhow::Result<std::process::ExitCode> {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(exit) = commcenterd::commands::run(&argv) {
+        return Ok(exit);
+    }
+    let settings = match Settings::from_argv(argv) {
         Ok(settings) => settings,
         // Help, version and flag errors print as clap prints them.
         Err(SettingsError::Flags(e)) => e.exit(),
@@ -23,7 +28,8 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run(settings))
+    runtime.block_on(run(settings))?;
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {

@@ -79,6 +79,7 @@ pub enum Route {
     PortalPage,
     CrewPage,
     PageAsset,
+    Backup,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -223,6 +224,7 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/portal", Route::PortalPage),
     (Method::GET, "/crew", Route::CrewPage),
     (Method::GET, "/assets/{name}", Route::PageAsset),
+    (Method::POST, "/api/v1/admin/backup", Route::Backup),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -399,6 +401,7 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::PortalPage => web::portal(req).await,
         Route::CrewPage => web::crew(req).await,
         Route::PageAsset => web::asset(ctx.segment(), req).await,
+        Route::Backup => crate::routes::backup::create(ctx, req).await,
     }
 }
 

@@ -3,6 +3,8 @@
 //! Each connection runs in its own task and holds a permit of the
 //! connection semaphore, so at most `max_connections` are served at once and
 //! the accept loop waits (rather than accepting and dropping) when full.
+//! Under systemd (`Type=notify`) the service manager is told `READY=1` once
+//! the listener accepts and `STOPPING=1` when shutdown begins (`notify`).
 //! On shutdown: `/readyz` turns 503, the listener closes, every connection
 //! is told to finish its in-flight request and close, and after at most
 //! `shutdown_timeout` the store's writer is flushed and stopped.
@@ -60,6 +62,7 @@ pub async fn serve(
     let disk_watch = tokio::spawn(crate::disk_watch::run(state.clone(), stop_rx.clone()));
     state.set_ready(true);
     tracing::info!(addr = %listener.local_addr()?, "listening");
+    crate::notify::ready();
 
     tokio::pin!(shutdown);
     loop {
@@ -90,6 +93,7 @@ pub async fn serve(
     }
 
     state.set_ready(false);
+    crate::notify::stopping();
     drop(listener);
     let _ = stop_tx.send(true);
     let all = u32::try_from(budget).unwrap_or(u32::MAX);

@@ -39,7 +39,7 @@ mod portal;
 mod realtime;
 pub mod values;
 
-pub use files::{FilesSettings, StorageFlags, StorageKind};
+pub use files::{FilesSettings, StorageFlags, StorageKind, FILES_DIR};
 pub use limits::ClientLimits;
 pub use ops::OpsSettings;
 pub use outbox::OutboxSettings;
@@ -57,7 +57,16 @@ pub use realtime::RealtimeSettings;
 /// variable, or from the config file (keys as the long flag names with `_`
 /// for `-`); that is also the order of precedence.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "commcenterd", version, about, long_about)]
+#[command(
+    name = "commcenterd",
+    version,
+    about,
+    long_about,
+    after_help = "Commands (each has its own --help):
+  commcenterd backup [--to PATH]                  back up the running daemon (store, file blobs, manifest)
+  commcenterd restore --from PATH --data-dir DIR  turn a backup into a new data dir (with a new epoch)
+  commcenterd doctor [SETTINGS]                   check a data dir and these settings, in words"
+)]
 pub struct Settings {
     /// Address to listen on
     #[arg(

@@ -11,6 +11,7 @@
 //! constants here, so that the document states them too.
 
 mod analytics;
+mod backup;
 mod common;
 mod conversations;
 mod events;
@@ -26,6 +27,7 @@ mod templates;
 mod users;
 
 pub use analytics::*;
+pub use backup::*;
 pub use common::*;
 pub use conversations::*;
 pub use events::*;

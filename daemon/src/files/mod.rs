@@ -24,7 +24,7 @@ use commcenter_files::images::{ImagePolicy, ImageWorkers};
 use commcenter_files::storage::BlobStore;
 use commcenter_files::{FileError, Limits};
 
-pub use leases::BlobLeases;
+pub use leases::{BlobLeases, Lease};
 pub use prepare::Prepared;
 pub use sweep::Swept;
 
@@ -100,6 +100,11 @@ impl Files {
     /// The per-file upload limits.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The leases on blobs (a backup holds them while it copies blobs).
+    pub fn leases(&self) -> &BlobLeases {
+        &self.inner.leases
     }
 
     /// Where uploads are spooled while they arrive.

@@ -91,6 +91,41 @@ where
         .await
 }
 
+/// For a keyed request whose work is not a store write (a backup): the
+/// first answer if the key was used for this request, `None` if it is
+/// fresh, 409 if it was used for another request.
+pub async fn replay_of(
+    ctx: &Ctx,
+    caller: Caller,
+    keyed: &Idempotency,
+) -> Result<Option<(u16, String)>, StoreError> {
+    let (key, print) = (keyed.key.clone(), keyed.print.clone());
+    ctx.state
+        .store
+        .write(
+            move |tx| match tx.idempotency_check(&caller, &key, &print)? {
+                Replay::Answer(first) => Ok(Some((first.status, first.body))),
+                Replay::Fresh => Ok(None),
+            },
+        )
+        .await
+}
+
+/// Remembers the answer to a keyed request checked with [`replay_of`].
+pub async fn remember(
+    ctx: &Ctx,
+    caller: Caller,
+    keyed: Idempotency,
+    status: u16,
+    body: String,
+) -> Result<(), StoreError> {
+    let Idempotency { key, print } = keyed;
+    ctx.state
+        .store
+        .write(move |tx| tx.idempotency_remember(&caller, &key, print, status, body))
+        .await
+}
+
 /// The answer to a repeat: the first answer again, or 409 if it held a
 /// secret that was not kept.
 fn replay(first: IdempotentAnswer, replayable: Replayable) -> Result<(u16, String), StoreError> {

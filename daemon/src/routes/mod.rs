@@ -2,6 +2,7 @@
 //! idempotency keys, see [`idempotency`]), the updating write and the read.
 
 pub mod analytics;
+pub mod backup;
 pub mod conversations;
 mod ctx;
 pub mod files;

@@ -11,6 +11,7 @@
 
 mod analytics;
 mod auth;
+mod backup;
 mod conversations;
 mod error;
 mod events;
@@ -46,6 +47,7 @@ use tokio::sync::{broadcast, mpsc};
 
 pub use analytics::AnalyticsQuery;
 pub use auth::AuthCache;
+pub use backup::{inspect, renew_epoch, CopyStats, InspectError, Snapshot, StoreFacts};
 pub use error::StoreError;
 pub use events::StoredEvent;
 pub use files::{BlobRef, NewFile, StoredFile};
