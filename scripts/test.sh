@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 if ! command -v moto_server >/dev/null 2>&1 || ! command -v st >/dev/null 2>&1 \
     || ! command -v cmake >/dev/null 2>&1 || ! command -v nasm >/dev/null 2>&1 \
     || ! command -v tmux >/dev/null 2>&1 || ! python3 -c 'import aiosmtpd' 2>/dev/null \
-    || ! python3 -c 'import prometheus_client' 2>/dev/null; then
+    || ! python3 -c 'import prometheus_client' 2>/dev/null \
+    || ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   sh scripts/test-peers.sh
 fi
 
