@@ -370,6 +370,19 @@ pub fn may_retry_delivery(caller: &Caller) -> Result<(), Forbidden> {
     require_staff(caller)
 }
 
+// ---- Customer data ----------------------------------------------------------
+
+/// `GET /users/{id}/export` and `DELETE /users/{id}?erase=true`: admins.
+pub fn may_handle_personal_data(caller: &Caller) -> Result<(), Forbidden> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(Forbidden::new(
+            "only an admin exports or erases a user's data",
+        ))
+    }
+}
+
 fn require_staff(caller: &Caller) -> Result<(), Forbidden> {
     if caller.is_staff() {
         Ok(())

@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, inbound, messages, outbox, portal, presence, projects,
-    search, templates, users, ws, Ctx,
+    analytics, conversations, customer_data, files, health, inbound, messages, outbox, portal,
+    presence, projects, search, templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -74,6 +74,8 @@ pub enum Route {
     Media,
     PortalLink,
     RedeemPortal,
+    ExportUser,
+    EraseUser,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -214,6 +216,8 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
         Route::PortalLink,
     ),
     (Method::POST, "/api/v1/portal/redeem", Route::RedeemPortal),
+    (Method::GET, "/api/v1/users/{id}/export", Route::ExportUser),
+    (Method::DELETE, "/api/v1/users/{id}", Route::EraseUser),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -375,6 +379,8 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::Media => outbox::media(ctx, req).await,
         Route::PortalLink => portal::issue_link(ctx, req).await,
         Route::RedeemPortal => portal::redeem(ctx, req).await,
+        Route::ExportUser => customer_data::export(ctx).await,
+        Route::EraseUser => customer_data::erase(ctx, req).await,
     }
 }
 

@@ -12,6 +12,7 @@
 mod analytics;
 mod auth;
 mod conversations;
+mod customer_data;
 mod error;
 mod events;
 mod files;
@@ -45,6 +46,7 @@ use tokio::sync::{broadcast, mpsc};
 
 pub use analytics::AnalyticsQuery;
 pub use auth::AuthCache;
+pub use customer_data::{Erasure, ERASED_NAME};
 pub use error::StoreError;
 pub use events::StoredEvent;
 pub use files::{BlobRef, NewFile, StoredFile};
