@@ -256,3 +256,104 @@ pub(super) fn decode(first: u64, bytes: &[u8]) -> Result<Vec<Posting>, StoreErro
         .ok_or_else(|| StoreError::Corrupt("a search posting block is damaged".into()))?;
     Ok(block)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+    use crate::{meta_u64, Store, StoreOptions, View};
+    use commcenter::access::Caller;
+    use commcenter::wire::{NewConversation, NewMessage, NewUser, Role};
+
+    fn user(role: Role, name: &str) -> NewUser {
+        NewUser {
+            name: name.into(),
+            role,
+            email: None,
+            phone: None,
+        }
+    }
+
+    /// Every doc of `token`'s postings, in list order.
+    fn posted(view: &View, token: &str) -> Vec<u64> {
+        let mut docs = Vec::new();
+        for row in view
+            .search_posting
+            .range((token, 0)..=(token, u64::MAX))
+            .unwrap()
+        {
+            let (key, bytes) = row.unwrap();
+            docs.extend(
+                decode(key.value().1, bytes.value())
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.doc),
+            );
+        }
+        docs
+    }
+
+    /// An erased message's postings leave every list it was in (the shared
+    /// words' lists spanning several blocks), the document frequencies
+    /// count what is left, and the message stays a document with no words.
+    #[tokio::test]
+    async fn unindexing_a_message_leaves_lists_and_counts_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.redb"), &StoreOptions::default()).unwrap();
+        let (admin, olga) = store
+            .write(|tx| {
+                let admin = tx.bootstrap_admin("cct_admin")?.unwrap();
+                let admin = Caller {
+                    user_id: admin.id,
+                    role: Role::Admin,
+                    token_id: admin.id,
+                };
+                let mut conversations = Vec::new();
+                for name in ["Ann", "Olga"] {
+                    let customer = tx.create_user(&admin, user(Role::Customer, name))?;
+                    let new = NewConversation {
+                        customer_id: customer.id,
+                        subject: None,
+                    };
+                    conversations.push((customer.id, tx.create_conversation(&admin, new)?.id));
+                }
+                // 300 shared words, Olga's in the middle of the list's blocks.
+                for n in 0..300 {
+                    let (_, conversation) = conversations[usize::from(n == 150)];
+                    let body = if n == 150 {
+                        "roof secretword roof"
+                    } else {
+                        "roof tile"
+                    };
+                    let new = NewMessage {
+                        body: Some(body.into()),
+                        ..Default::default()
+                    };
+                    tx.send_message(&admin, conversation, new)?;
+                }
+                Ok((admin, conversations[1].0))
+            })
+            .await
+            .unwrap();
+        let docs_before = store
+            .read(|v| meta_u64(&v.meta, super::SEARCH_DOCS))
+            .await
+            .unwrap();
+        store
+            .write(move |tx| tx.erase_customer(&admin, olga, true))
+            .await
+            .unwrap();
+        store
+            .read(move |v| {
+                let roof = posted(v, "roof");
+                assert_eq!(roof.len(), 299);
+                assert!(roof.windows(2).all(|w| w[0] < w[1]), "still sorted");
+                assert_eq!(v.search_term.get("roof")?.unwrap().value(), 299);
+                assert!(posted(v, "secretword").is_empty());
+                assert!(v.search_term.get("secretword")?.is_none());
+                assert_eq!(meta_u64(&v.meta, super::SEARCH_DOCS)?, docs_before);
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+}
