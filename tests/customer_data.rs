@@ -364,3 +364,34 @@ async fn an_erasure_survives_a_restart() {
     let text = serde_json::to_string(&s.replay().await).unwrap();
     assert!(!text.contains("xylophone"));
 }
+
+#[tokio::test]
+async fn a_file_a_message_elsewhere_still_carries_is_kept() {
+    let s = Scene::build().await;
+    let brochure = s
+        .agent
+        .client
+        .upload_file("brochure.txt", "text/plain", b"our prices".to_vec())
+        .await
+        .unwrap();
+    let olga_conversation = s.olga_message.conversation_id;
+    for conversation in [s.conversation, olga_conversation] {
+        let new = NewMessage {
+            body: Some("See the brochure".into()),
+            attachments: Some(vec![brochure.id]),
+            ..Default::default()
+        };
+        s.agent
+            .client
+            .send_message(conversation, &new)
+            .await
+            .unwrap();
+    }
+    let summary = s.erase_ann().await;
+    assert_eq!(summary.erased_files, 1, "only Ann's own file");
+    let path = format!("/api/v1/files/{}", brochure.id);
+    let response = s.daemon.admin.send_raw(Method::GET, &path, None, &[]);
+    assert_eq!(response.await.unwrap().status, 200);
+    let data_dir = s.daemon.dir.as_ref().unwrap().path();
+    assert_eq!(files_named(data_dir, &brochure.sha256).len(), 1);
+}
