@@ -181,20 +181,12 @@ pub fn may_look_up_users(caller: &Caller) -> Result<(), Forbidden> {
 
 /// `POST /users`: admins.
 pub fn may_create_user(caller: &Caller) -> Result<(), Forbidden> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(Forbidden::new("only an admin creates users"))
-    }
+    require_admin(caller, "creates users")
 }
 
 /// `PATCH /users/{id}`: admins.
 pub fn may_change_user(caller: &Caller) -> Result<(), Forbidden> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(Forbidden::new("only an admin changes users"))
-    }
+    require_admin(caller, "changes users")
 }
 
 /// Listing and issuing the tokens of a user whose role is `owner_role`:
@@ -374,20 +366,27 @@ pub fn may_retry_delivery(caller: &Caller) -> Result<(), Forbidden> {
 
 /// `GET /metrics`: admins. The figures describe the whole installation.
 pub fn may_read_metrics(caller: &Caller) -> Result<(), Forbidden> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(Forbidden::new("only an admin reads the metrics"))
-    }
+    require_admin(caller, "reads the metrics")
 }
 
 /// `POST /admin/backup`: admins. A backup holds everything, tokens' hashes
 /// included.
 pub fn may_back_up(caller: &Caller) -> Result<(), Forbidden> {
+    require_admin(caller, "makes backups")
+}
+
+// ---- Customer data ----------------------------------------------------------
+
+/// `GET /users/{id}/export` and `DELETE /users/{id}?erase=true`: admins.
+pub fn may_handle_personal_data(caller: &Caller) -> Result<(), Forbidden> {
+    require_admin(caller, "exports or erases a user's data")
+}
+
+fn require_admin(caller: &Caller, what: &str) -> Result<(), Forbidden> {
     if caller.is_admin() {
         Ok(())
     } else {
-        Err(Forbidden::new("only an admin makes backups"))
+        Err(Forbidden::new(format!("only an admin {what}")))
     }
 }
 

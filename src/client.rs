@@ -694,6 +694,22 @@ impl Client {
         push_page(&mut query, limit, cursor);
         self.get(&with_query("/api/v1/projects", &query)).await
     }
+
+    /// `GET /api/v1/users/{id}/export` (admin): every record about the user.
+    pub async fn export_user(&self, id: Id) -> Result<crate::wire::UserExport, ClientError> {
+        self.get(&format!("/api/v1/users/{id}/export")).await
+    }
+
+    /// `DELETE /api/v1/users/{id}?erase=true` (admin): erases a customer's
+    /// personal data.
+    pub async fn erase_customer(&self, id: Id) -> Result<crate::wire::ErasureSummary, ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/users/{id}?erase=true"),
+            None::<&()>,
+        )
+        .await
+    }
 }
 
 /// Adds `?limit=` and `?cursor=` when given, as every list reads them.

@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, inbound, messages, metrics, outbox, portal, presence,
-    projects, search, templates, users, ws, Ctx,
+    analytics, conversations, customer_data, files, health, inbound, messages, metrics, outbox,
+    portal, presence, projects, search, templates, users, ws, Ctx,
 };
 use crate::web;
 
@@ -80,6 +80,8 @@ pub enum Route {
     CrewPage,
     PageAsset,
     Backup,
+    ExportUser,
+    EraseUser,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -225,6 +227,8 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::GET, "/crew", Route::CrewPage),
     (Method::GET, "/assets/{name}", Route::PageAsset),
     (Method::POST, "/api/v1/admin/backup", Route::Backup),
+    (Method::GET, "/api/v1/users/{id}/export", Route::ExportUser),
+    (Method::DELETE, "/api/v1/users/{id}", Route::EraseUser),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -402,6 +406,8 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::CrewPage => web::crew(req).await,
         Route::PageAsset => web::asset(ctx.segment(), req).await,
         Route::Backup => crate::routes::backup::create(ctx, req).await,
+        Route::ExportUser => customer_data::export(ctx).await,
+        Route::EraseUser => customer_data::erase(ctx, req).await,
     }
 }
 

@@ -41,3 +41,5 @@ pub use schema::ID_PATTERN;
 pub use search::*;
 pub use templates::*;
 pub use users::*;
+mod customer_data;
+pub use customer_data::*;

@@ -60,6 +60,13 @@ impl Files {
         self.delete_unused(store, written).await;
     }
 
+    /// Deletes each of the blobs (hex SHA-256 keys) that no file uses and
+    /// nobody leases, as after an erasure removed the files using them.
+    pub async fn delete_unused_blobs(&self, store: &Store, keys: &[String]) {
+        let keys = keys.iter().filter_map(|key| BlobKey::parse(key)).collect();
+        self.delete_unused(store, keys).await;
+    }
+
     async fn delete_unused(&self, store: &Store, written: Vec<BlobKey>) {
         for key in written {
             self.delete_if_unused(store, key).await;

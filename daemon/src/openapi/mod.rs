@@ -99,6 +99,9 @@ fn parameters(template: &str, op: &Op, components: &mut Components) -> Vec<Value
     for param in &op.query {
         parameters.push(json!({"name": param.name, "in": "query", "required": false, "description": param.description, "schema": param.schema}));
     }
+    for param in &op.required_query {
+        parameters.push(json!({"name": param.name, "in": "query", "required": true, "description": param.description, "schema": param.schema}));
+    }
     if op.creates {
         // As `routes::idempotency::key` reads it.
         parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "description": "1 to 255 visible ASCII characters; a repeat within 24 h returns the first answer, a different body with the same key is 409", "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"}}));

@@ -28,11 +28,13 @@ pub struct Op {
     /// Success status and the answer's schema (None: no body).
     pub response: (u16, Option<Value>),
     pub query: Vec<Param>,
+    /// Query parameters the route refuses to go without (400).
+    pub required_query: Vec<Param>,
     /// Whether a creating POST (accepts `Idempotency-Key`).
     pub creates: bool,
 }
 
-/// A query parameter; none is required.
+/// A query parameter.
 pub struct Param {
     pub name: &'static str,
     pub description: &'static str,
@@ -73,6 +75,7 @@ fn op(summary: &'static str, roles: &'static str, response: (u16, Option<Value>)
         request: None,
         response,
         query: Vec::new(),
+        required_query: Vec::new(),
         creates: false,
     }
 }
@@ -246,6 +249,15 @@ pub fn operation(route: Route, c: &mut Components) -> Op {
         PortalLink => Op { request: body::<wire::NewPortalLink>(c), creates: true, ..op("A single-use sign-in link for a customer ({public_url}/portal#code=…) or crew member (/crew#code=…), valid 7 days by default (--portal-link-days); a staff user is 422. The code is in this answer only: a repeated Idempotency-Key is refused (409)", "staff", created::<wire::PortalLink>(c)) },
         RedeemPortal => Op { request: body::<wire::PortalRedeem>(c), ..op("Redeem a sign-in link's code for a token of its user (label portal, valid 30 days by default: --portal-token-days). The code works once; an unknown, used or expired code is 401", "anyone, no token: the code authenticates", created::<wire::PortalSession>(c)) },
         Backup => Op { request: body::<wire::NewBackup>(c), creates: true, ..op("Back up the running daemon without stopping it: the store as of one moment and the local file blobs it names (with S3 storage, the store only), with a manifest of every file's size and SHA-256, into `to` (an absolute path that does not exist yet, in a directory that does, or an empty directory: 422 otherwise, 409 when it is not empty) or DATA_DIR/backups/<UTC time>. 409 while another backup runs. `commcenterd restore` turns it into a data dir whose store has a new epoch", "admin", created::<wire::Backup>(c)) },
+        ExportUser => op("Every record about a user as one JSON document, sent as a download (Content-Disposition: attachment; filename=\"commcenter-export-<id>.json\"): profile, tokens (no secrets), projects, their conversations with every message (staff-only notes included), receipts, files' descriptions with download links, and the delivery state of sms and email messages", "admin", ok::<wire::UserExport>(c)),
+        EraseUser => Op {
+            required_query: vec![Param {
+                name: "erase",
+                description: "must be true: deleting a user erases a customer's personal data (the answer to a deletion request); without it the request is 400",
+                schema: json!({"type": "boolean", "enum": [true]}),
+            }],
+            ..op("Erase a customer's personal data in one transaction: name replaced, email and phone removed, tokens revoked, message subjects, bodies, locations and attachments erased (the messages' records and counts stay), their files deleted, queued sms and email cancelled, stored events rewritten. A staff or crew user is 422", "admin", ok::<wire::ErasureSummary>(c))
+        },
     }
 }
 

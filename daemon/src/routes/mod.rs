@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod backup;
 pub mod conversations;
 mod ctx;
+pub mod customer_data;
 pub mod files;
 pub mod health;
 pub mod idempotency;

@@ -92,7 +92,7 @@ impl FileRecord {
     }
 
     /// Every blob this file uses: its bytes and its thumbnail.
-    fn blobs(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn blobs(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.file.sha256.as_str())
             .chain(self.file.thumbnail.iter().map(|t| t.sha256.as_str()))
     }

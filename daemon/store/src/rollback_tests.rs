@@ -197,7 +197,7 @@ async fn open_with_fixture() -> (tempfile::TempDir, Store, Fixture) {
 type Write = fn(&mut Tx<'_>, &Fixture) -> Result<(), StoreError>;
 
 /// Every kind of write, each touching other tables.
-const WRITES: [(&str, Write); 28] = [
+const WRITES: [(&str, Write); 29] = [
     ("create_user", |tx, f| {
         tx.create_user(&f.admin, new_user("Cy", Role::Agent))
             .map(drop)
@@ -338,6 +338,16 @@ const WRITES: [(&str, Write); 28] = [
             in_reply_to: None,
         };
         tx.receive_inbound(inbound).map(drop)
+    }),
+    ("erase_customer", |tx, f| {
+        let new = NewMessage {
+            attachments: Some(vec![f.file]),
+            ..text("my address is 7 Elm Row")
+        };
+        tx.send_message(&f.customer, f.conversation, new)?;
+        queued_sms(tx, f)?;
+        tx.erase_customer(&f.admin, f.customer.user_id, true)
+            .map(drop)
     }),
 ];
 

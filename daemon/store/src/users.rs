@@ -32,7 +32,7 @@ impl<M: Mode> Tables<M> {
         Ok(self.user.first()?.is_some())
     }
 
-    fn token_record(&self, id: Id) -> Result<Option<TokenRecord>, StoreError> {
+    pub(super) fn token_record(&self, id: Id) -> Result<Option<TokenRecord>, StoreError> {
         match self.token.get(id.to_u128())? {
             Some(v) => Ok(Some(decode(v.value())?)),
             None => Ok(None),
@@ -258,7 +258,7 @@ impl Tx<'_> {
     /// `DELETE /tokens/{id}`: the token's own user, admins, and agents for the
     /// tokens of customer and crew users. Revoking twice is not an error.
     pub fn revoke_token(&mut self, caller: &Caller, token_id: Id) -> Result<(), StoreError> {
-        let mut record = self
+        let record = self
             .token_record(token_id)?
             .ok_or_else(|| StoreError::not_found("token", token_id))?;
         let owner = self.user(record.user_id)?;
@@ -267,6 +267,12 @@ impl Tx<'_> {
         if record.revoked_at.is_some() {
             return Ok(());
         }
+        self.revoke(record)
+    }
+
+    /// Revokes a live token now: its record says when, its hash no longer
+    /// authenticates, and the token cache forgets it at commit.
+    pub(super) fn revoke(&mut self, mut record: TokenRecord) -> Result<(), StoreError> {
         record.revoked_at = Some(self.now);
         let hash = record.hash_bytes()?;
         let bytes = encode(&record)?;
