@@ -717,3 +717,36 @@ fn watch_resumes_after_the_daemon_restarts_without_a_gap_or_a_repeat() {
     assert_eq!(ids, [before.id, after.id]);
     drop(second);
 }
+
+#[test]
+fn users_export_and_erase_answer_a_customers_requests() {
+    let d = daemon();
+    let dana = "cct_demo_dana";
+    let helen = d.block_on(d.client(HELEN_CUSTOMER).me()).expect("me");
+    let id = helen.id.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("helen.json");
+    ok(d.cli(dana)
+        .args(["users", "export", &id, "-o", path.to_str().unwrap()]));
+    let export: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("a JSON document");
+    assert_eq!(export["user"]["id"], id.as_str());
+    assert!(!export["messages"].as_array().unwrap().is_empty());
+
+    // Agents may not; without --yes it is a usage error and nothing happens.
+    let agent = run(d.cli(PRIYA).args(["users", "erase", &id, "--yes"]));
+    assert_eq!(agent.status.code(), Some(1));
+    let unconfirmed = run(d.cli(dana).args(["users", "erase", &id]));
+    assert_eq!(unconfirmed.status.code(), Some(2));
+    assert_eq!(
+        d.block_on(d.client(PRIYA).get_user(helen.id)).unwrap().name,
+        helen.name
+    );
+
+    let summary: serde_json::Value =
+        json(d.cli(dana).args(["--json", "users", "erase", &id, "--yes"]));
+    assert!(summary["erased_messages"].as_u64().unwrap() > 0);
+    let erased = d.block_on(d.client(PRIYA).get_user(helen.id)).unwrap();
+    assert_eq!(erased.name, "Erased customer");
+    assert_eq!(erased.phone, None);
+}

@@ -59,6 +59,24 @@ pub enum Command {
         #[arg(long)]
         phone: Option<String>,
     },
+    /// Everything stored about a user, as one JSON document (admin): the
+    /// answer to a request for access
+    Export {
+        /// The user's id
+        id: Id,
+        /// Write it to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "PATH")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Erase a customer's personal data (admin): the answer to a deletion
+    /// request. Profile, message bodies and files go; counts stay
+    Erase {
+        /// The customer's id
+        id: Id,
+        /// Confirm: this cannot be undone
+        #[arg(long, required = true)]
+        yes: bool,
+    },
 }
 
 pub fn parse_role(text: &str) -> Result<Role, String> {
@@ -115,6 +133,39 @@ pub async fn run(command: Command, client: &Client, out: &Output) -> anyhow::Res
             }
         }
         Command::Show { id } => one(out, &client.get_user(id).await?),
+        Command::Export { id, output } => {
+            let export = client.export_user(id).await?;
+            let json = serde_json::to_vec_pretty(&export)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &json)?;
+                    eprintln!("exported {id} to {}", path.display());
+                    Ok(())
+                }
+                None => {
+                    use std::io::Write;
+                    let mut stdout = std::io::stdout().lock();
+                    stdout.write_all(&json)?;
+                    writeln!(stdout)?;
+                    Ok(())
+                }
+            }
+        }
+        Command::Erase { id, yes: _ } => {
+            let summary = client.erase_customer(id).await?;
+            out.one(&summary, |s| {
+                format!(
+                    "erased {}: {} messages in {} conversations, {} files; \
+                     {} tokens revoked, {} deliveries cancelled",
+                    s.user_id,
+                    s.erased_messages,
+                    s.erased_conversations,
+                    s.erased_files,
+                    s.revoked_tokens,
+                    s.cancelled_deliveries
+                )
+            })
+        }
         Command::Create {
             name,
             role,
