@@ -669,3 +669,19 @@ fn push_page(query: &mut Vec<(&str, String)>, limit: Option<usize>, cursor: Opti
         query.push(("cursor", cursor.to_owned()));
     }
 }
+
+impl Client {
+    /// `GET /api/v1/files/{id}`: the file's bytes (the console's open and save).
+    pub async fn download_file(&self, id: Id) -> Result<Bytes, ClientError> {
+        let path = format!("/api/v1/files/{id}");
+        let response = self.send_raw(Method::GET, &path, None, &[]).await?;
+        if response.status >= 400 {
+            let body = response.json::<ErrorBody>()?;
+            return Err(ClientError::Api {
+                status: response.status,
+                body,
+            });
+        }
+        Ok(response.body)
+    }
+}
