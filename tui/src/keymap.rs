@@ -349,6 +349,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(
         F::Composer,
+        &[ctrl('o')],
+        Action::Attach,
+        "attach file",
+        false,
+    ),
+    bind(
+        F::Composer,
         &[code(KeyCode::Tab)],
         Action::NextChannel,
         "channel",

@@ -58,6 +58,15 @@ fn act(app: &mut App, file: FileMeta, save: bool, fx: &mut Vec<Effect>) {
     }
 }
 
+/// The prompt for a local file to attach.
+pub(super) fn attach_form() -> Form {
+    Form::new(
+        "Attach a file (Tab completes, Enter uploads)",
+        &["Path"],
+        FormPurpose::AttachPath,
+    )
+}
+
 /// Enter in the attach prompt: uploads the file for the reply, opening the
 /// reply editor if it is not open.
 pub(super) fn attach(app: &mut App, typed: &str, fx: &mut Vec<Effect>) {

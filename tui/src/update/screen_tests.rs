@@ -491,3 +491,20 @@ fn a_located_crew_message_arriving_live_moves_the_crew_member() {
     let spot = &app.projects.crew_spots[&KITCHEN_PROJECT][&MAREK];
     assert!((spot.location.lat - 53.8).abs() < 1e-9);
 }
+
+#[test]
+fn ctrl_o_in_the_reply_editor_attaches_without_losing_the_text() {
+    let mut app = fixture::app_in_thread();
+    press(&mut app, KeyCode::Char('r'));
+    typed(&mut app, "Quote attached");
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+    );
+    assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.purpose == FormPurpose::AttachPath));
+    typed(&mut app, "/tmp/quote.pdf");
+    press(&mut app, KeyCode::Enter);
+    let composer = app.thread.as_ref().unwrap().composer.clone().unwrap();
+    assert_eq!(composer.editor.text(), "Quote attached");
+    assert_eq!(composer.uploading, 1);
+}

@@ -50,14 +50,7 @@ pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             fx.push(Effect::Request(Command::LoadTemplates));
             app.notice = Some("loading templates…".to_owned());
         }
-        Action::Attach => {
-            let form = Form::new(
-                "Attach a file (Tab completes, Enter uploads)",
-                &["Path"],
-                FormPurpose::AttachPath,
-            );
-            app.popup = Some(Popup::Form(form));
-        }
+        Action::Attach => app.popup = Some(Popup::Form(super::files::attach_form())),
         Action::OpenFile => super::files::pick(app, false, fx),
         Action::SaveFile => super::files::pick(app, true, fx),
         Action::Back => {
@@ -156,6 +149,7 @@ fn composer(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             }));
         }
         Action::Newline => composer.editor.insert('\n'),
+        Action::Attach => app.popup = Some(Popup::Form(super::files::attach_form())),
         Action::NextChannel if !composer.channel_locked() => {
             let i = Channel::ALL.iter().position(|c| *c == composer.channel);
             composer.channel = Channel::ALL[(i.unwrap_or(0) + 1) % Channel::ALL.len()];

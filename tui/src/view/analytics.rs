@@ -117,14 +117,15 @@ fn draw_split(frame: &mut Frame, area: Rect, o: &AnalyticsOverview, theme: &Them
     lines.extend([
         Line::from(Span::styled(" First replies", theme.title())),
         Line::raw(format!(
-            " median {} · mean {} · p90 {}",
+            " median {} · mean {}",
             duration(rt.median_s),
-            duration(rt.mean_s),
-            duration(rt.p90_s)
+            duration(rt.mean_s)
         )),
         Line::raw(format!(
-            " {} answered · {} waiting",
-            rt.count, rt.unanswered
+            " p90 {} · {} answered · {} waiting",
+            duration(rt.p90_s),
+            rt.count,
+            rt.unanswered
         )),
         Line::from(Span::styled(" Conversations now", theme.title())),
         Line::raw(format!(

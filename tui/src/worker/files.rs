@@ -89,6 +89,9 @@ pub(super) async fn open(client: &Client, file: &FileMeta) -> Result<Loaded, Cli
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group: a viewer that falls back to the terminal
+        // is stopped (SIGTTIN) instead of taking the console's keys.
+        .process_group(0)
         .spawn()
         .map_err(|e| {
             local(format!(
