@@ -223,6 +223,12 @@ pub fn may_revoke_token(caller: &Caller, owner: Id, owner_role: Role) -> Result<
     Ok(may_manage_tokens_of(caller, owner_role)?)
 }
 
+/// `POST /users/{id}/portal-link`: staff, for customer and crew users (a
+/// link for a staff user is refused as invalid, not forbidden: see the store).
+pub fn may_send_portal_link(caller: &Caller) -> Result<(), Forbidden> {
+    require_staff(caller)
+}
+
 // ---- Projects and conversations -------------------------------------------
 
 /// `POST /projects`: staff.

@@ -224,6 +224,25 @@ impl Client {
             .await
     }
 
+    /// A single-use sign-in link for a customer or crew member's web page
+    /// (staff).
+    pub async fn portal_link(
+        &self,
+        user_id: Id,
+        new: &NewPortalLink,
+    ) -> Result<PortalLink, ClientError> {
+        self.post(&format!("/api/v1/users/{user_id}/portal-link"), new)
+            .await
+    }
+
+    /// Redeems a sign-in link's code for a token of its user (no token needed).
+    pub async fn redeem_portal(&self, code: &str) -> Result<PortalSession, ClientError> {
+        let body = PortalRedeem {
+            code: code.to_owned(),
+        };
+        self.post("/api/v1/portal/redeem", &body).await
+    }
+
     pub async fn list_tokens(&self, user_id: Id) -> Result<Page<TokenInfo>, ClientError> {
         self.get(&format!("/api/v1/users/{user_id}/tokens")).await
     }

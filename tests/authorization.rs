@@ -256,6 +256,14 @@ const MATRIX: &[Row] = &[
     row(POST, "/api/v1/inbound/email", Nothing, r#"{"from":"a@example.com","to":"b@example.com","message_id":"<m@x>"}"#,
         [403, 403, 403, 403, 403, 403, 403, 403]),
     row(GET, "/media/{id}", OwnerPhoto, "", [404, 404, 404, 404, 404, 404, 404, 404]),
+    // Portal sign-in links: staff make them for customers and crew (a staff
+    // user is 422); the code, not a token, authenticates the redeem.
+    row(POST, "/api/v1/users/{id}/portal-link", Owner, "{}", [201, 201, 403, 403, 403, 403, 401, 401]),
+    row(POST, "/api/v1/users/{id}/portal-link", Crew, r#"{"expires_in_days":1}"#,
+        [201, 201, 403, 403, 403, 403, 401, 401]),
+    row(POST, "/api/v1/users/{id}/portal-link", Colleague, "{}", [422, 422, 403, 403, 403, 403, 401, 401]),
+    row(POST, "/api/v1/portal/redeem", Nothing, r#"{"code":"ccp_unknown"}"#,
+        [401, 401, 401, 401, 401, 401, 401, 401]),
 ];
 
 fn route_key(method: &Method, template: &str) -> (String, String) {

@@ -16,7 +16,7 @@ const DANA_ADMIN: &str = "cct_demo_dana";
 struct Daemon {
     url: String,
     data: tempfile::TempDir,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 fn daemon() -> Daemon {
@@ -41,11 +41,7 @@ fn daemon() -> Daemon {
         ));
         url
     });
-    Daemon {
-        url,
-        data,
-        _runtime: runtime,
-    }
+    Daemon { url, data, runtime }
 }
 
 /// The binary with a clean environment: its own config dir, a data dir with
@@ -373,4 +369,111 @@ fn an_empty_crew_on_the_command_line_empties_the_crew() {
         .args(["projects", "edit", "--crew", "", &id]))))
     .expect("project");
     assert!(edited.crew_ids.is_empty());
+}
+
+/// The users of one role in the demo data, through the CLI.
+fn demo_users(d: &Daemon, config: &Path, role: &str) -> Vec<User> {
+    let text = ok(run(cli(config).args([
+        "--url", &d.url, "--token", PRIYA, "--json", "users", "list", "--role", role,
+    ])));
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a user per line"))
+        .collect()
+}
+
+#[test]
+fn portal_link_prints_a_link_that_signs_the_customer_in_once() {
+    let d = daemon();
+    let config = tempfile::tempdir().expect("config dir");
+    let customer = demo_users(&d, config.path(), "customer").remove(0);
+    let text = ok(run(cli(config.path()).args([
+        "--url",
+        &d.url,
+        "--token",
+        PRIYA,
+        "--json",
+        "portal-link",
+        &customer.id.to_string(),
+        "--days",
+        "2",
+    ])));
+    let link: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let url = link["url"].as_str().expect("url");
+    assert!(
+        url.starts_with(&format!("{}/portal#code=ccp_", d.url)),
+        "{url}"
+    );
+    assert!(link.get("sent_message_id").is_none());
+    let code = url.split_once("#code=").unwrap().1;
+    let client = commcenter::client::Client::new(&d.url, None);
+    let session = d
+        .runtime
+        .block_on(client.redeem_portal(code))
+        .expect("redeems");
+    assert_eq!(session.user.id, customer.id);
+    assert!(
+        d.runtime.block_on(client.redeem_portal(code)).is_err(),
+        "works once"
+    );
+
+    // The human form prints the link on its own line, for copying.
+    let human = ok(run(cli(config.path()).args([
+        "--url",
+        &d.url,
+        "--token",
+        PRIYA,
+        "portal-link",
+        &customer.id.to_string(),
+    ])));
+    assert!(
+        human
+            .lines()
+            .any(|l| l.starts_with(&d.url) && l.contains("#code=")),
+        "{human}"
+    );
+}
+
+#[test]
+fn portal_link_send_puts_the_link_in_the_customers_conversation() {
+    let d = daemon();
+    let config = tempfile::tempdir().expect("config dir");
+    let customer = demo_users(&d, config.path(), "customer")
+        .into_iter()
+        .find(|u| u.phone.is_some())
+        .expect("a demo customer with a phone");
+    let text = ok(run(cli(config.path()).args([
+        "--url",
+        &d.url,
+        "--token",
+        PRIYA,
+        "--json",
+        "portal-link",
+        &customer.id.to_string(),
+        "--send",
+        "sms",
+    ])));
+    let answer: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let message_id: commcenter::Id = answer["sent_message_id"].as_str().unwrap().parse().unwrap();
+    let agent = commcenter::client::Client::new(&d.url, Some(PRIYA.to_owned()));
+    let message = d
+        .runtime
+        .block_on(agent.get_message(message_id))
+        .expect("the sent message");
+    assert_eq!(message.channel.as_str(), "sms");
+    assert!(message.body.contains(answer["url"].as_str().unwrap()));
+
+    // Crew get no --send (they have no customer conversation): exit 1, said why.
+    let crew = demo_users(&d, config.path(), "crew").remove(0);
+    let refused = run(cli(config.path()).args([
+        "--url",
+        &d.url,
+        "--token",
+        PRIYA,
+        "portal-link",
+        &crew.id.to_string(),
+        "--send",
+        "email",
+    ]));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("customers only"));
 }

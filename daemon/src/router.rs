@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::limits::InFlightGuard;
 use crate::routes::{
-    analytics, conversations, files, health, inbound, messages, outbox, presence, projects, search,
-    templates, users, ws, Ctx,
+    analytics, conversations, files, health, inbound, messages, outbox, portal, presence, projects,
+    search, templates, users, ws, Ctx,
 };
 
 /// Every route the daemon serves.
@@ -72,6 +72,8 @@ pub enum Route {
     InboundSms,
     InboundEmail,
     Media,
+    PortalLink,
+    RedeemPortal,
 }
 
 /// Method, path template and route. `{…}` segments capture one path segment.
@@ -206,6 +208,12 @@ pub const ROUTES: &[(Method, &str, Route)] = &[
     (Method::POST, "/api/v1/inbound/sms", Route::InboundSms),
     (Method::POST, "/api/v1/inbound/email", Route::InboundEmail),
     (Method::GET, "/media/{id}", Route::Media),
+    (
+        Method::POST,
+        "/api/v1/users/{id}/portal-link",
+        Route::PortalLink,
+    ),
+    (Method::POST, "/api/v1/portal/redeem", Route::RedeemPortal),
 ];
 
 /// Finds the route for a method and path, with its captured segments.
@@ -272,13 +280,14 @@ async fn dispatch_route(
     req: Request,
 ) -> Response {
     // The WebSocket authenticates itself: browsers send a ticket, not a
-    // header; the inbound webhooks and media links by their signatures.
+    // header; the inbound webhooks and media links by their signatures; a
+    // portal sign-in by its code.
     let open = matches!(
         route,
         Route::Healthz | Route::Readyz | Route::OpenApi | Route::WebSocket
     ) || matches!(
         route,
-        Route::InboundSms | Route::InboundEmail | Route::Media
+        Route::InboundSms | Route::InboundEmail | Route::Media | Route::RedeemPortal
     );
     let ctx = Ctx::new(state, &req, params);
     if !open && !ctx.is_authenticated() {
@@ -364,6 +373,8 @@ async fn dispatch(route: Route, ctx: Ctx, req: Request) -> Result<Response, ApiE
         Route::InboundSms => inbound::sms(ctx, req).await,
         Route::InboundEmail => inbound::email(ctx, req).await,
         Route::Media => outbox::media(ctx, req).await,
+        Route::PortalLink => portal::issue_link(ctx, req).await,
+        Route::RedeemPortal => portal::redeem(ctx, req).await,
     }
 }
 

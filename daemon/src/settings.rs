@@ -34,12 +34,14 @@ mod config_file;
 mod files;
 mod limits;
 mod outbox;
+mod portal;
 mod realtime;
 pub mod values;
 
 pub use files::{FilesSettings, StorageFlags, StorageKind};
 pub use limits::ClientLimits;
 pub use outbox::OutboxSettings;
+pub use portal::PortalSettings;
 pub use realtime::RealtimeSettings;
 
 /// commcenterd: the communication center daemon.
@@ -173,6 +175,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub outbox: OutboxSettings,
+
+    #[command(flatten)]
+    pub portal: PortalSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,6 +5,7 @@ mod conversations;
 mod login;
 mod me;
 mod messages;
+mod portal_link;
 mod projects;
 mod retry;
 mod search;
@@ -57,6 +58,9 @@ pub enum Command {
     /// List, show, create and edit projects and their crew
     #[command(subcommand)]
     Projects(projects::Command),
+    /// Make a sign-in link to a customer's or crew member's web page
+    /// (staff): printed, or sent to a customer with --send sms|email
+    PortalLink(portal_link::Args),
 }
 
 pub async fn run(
@@ -80,6 +84,7 @@ pub async fn run(
         Command::Users(c) => users::run(c, client, out).await,
         Command::Tokens(c) => tokens::run(c, client, out).await,
         Command::Projects(c) => projects::run(c, client, out).await,
+        Command::PortalLink(args) => portal_link::run(args, client, out).await,
     }
 }
 

@@ -54,4 +54,7 @@ async fn prune_once(store: &Store, retention: Duration) {
     if let Err(e) = store.write(|tx| tx.prune_ws_tickets()).await {
         tracing::warn!(error = %e, "pruning expired websocket tickets failed");
     }
+    if let Err(e) = store.write(|tx| tx.prune_portal_codes()).await {
+        tracing::warn!(error = %e, "pruning expired portal sign-in codes failed");
+    }
 }

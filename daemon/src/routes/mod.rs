@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod inbound;
 pub mod messages;
 pub mod outbox;
+pub mod portal;
 pub mod presence;
 pub mod projects;
 pub mod search;

@@ -20,6 +20,7 @@ mod idempotency;
 mod inbound;
 mod messages;
 mod outbox;
+mod portal;
 mod projects;
 mod realtime;
 mod receipts;

@@ -56,7 +56,7 @@ fn dump_view(view: &View) -> Dump {
         analytics_hour, analytics_message, analytics_active, analytics_customer, analytics_turn,
         analytics_turn_hour, analytics_open_turn, analytics_status,
         analytics_assigned_open, analytics_staff, analytics_contact,
-        outbox, provider_message,
+        outbox, provider_message, portal_code,
     )
 }
 
@@ -88,6 +88,8 @@ struct Fixture {
     token: Id,
     /// The secret of a WebSocket ticket that has expired unredeemed.
     expired_ticket: String,
+    /// The secret of a live portal sign-in code of the customer.
+    portal_code: String,
     template: Id,
 }
 
@@ -148,6 +150,11 @@ fn build_fixture(tx: &mut Tx<'_>) -> Result<Fixture, StoreError> {
     let file = tx.create_files(&customer, vec![new_file()])?.remove(0);
     let token = tx.issue_token(&admin, customer.user_id, NewToken::default())?;
     let expired_ticket = tx.issue_ws_ticket(&customer, -1)?.ticket;
+    let portal_code = tx
+        .issue_portal_code(&admin, customer.user_id, 60_000)?
+        .secret;
+    // One that expired unredeemed, for the pruning to remove.
+    tx.issue_portal_code(&admin, customer.user_id, -1)?;
     let template = tx.create_template(&admin, new_template("Visit"))?.id;
     Ok(Fixture {
         admin,
@@ -159,6 +166,7 @@ fn build_fixture(tx: &mut Tx<'_>) -> Result<Fixture, StoreError> {
         file: file.id,
         token: token.id,
         expired_ticket,
+        portal_code,
         template,
     })
 }
@@ -189,7 +197,7 @@ async fn open_with_fixture() -> (tempfile::TempDir, Store, Fixture) {
 type Write = fn(&mut Tx<'_>, &Fixture) -> Result<(), StoreError>;
 
 /// Every kind of write, each touching other tables.
-const WRITES: [(&str, Write); 25] = [
+const WRITES: [(&str, Write); 28] = [
     ("create_user", |tx, f| {
         tx.create_user(&f.admin, new_user("Cy", Role::Agent))
             .map(drop)
@@ -272,6 +280,16 @@ const WRITES: [(&str, Write); 25] = [
             .map(drop)
     }),
     ("prune_ws_tickets", |tx, _| tx.prune_ws_tickets().map(drop)),
+    ("issue_portal_code", |tx, f| {
+        tx.issue_portal_code(&f.admin, f.customer.user_id, 60_000)
+            .map(drop)
+    }),
+    ("redeem_portal_code", |tx, f| {
+        tx.redeem_portal_code(&f.portal_code, 60_000).map(drop)
+    }),
+    ("prune_portal_codes", |tx, _| {
+        tx.prune_portal_codes().map(drop)
+    }),
     ("create_template", |tx, f| {
         tx.create_template(&f.admin, new_template("Quote"))
             .map(drop)

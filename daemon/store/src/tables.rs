@@ -67,6 +67,11 @@ pub(crate) const USER_IDEMPOTENCY: TableDefinition<(u128, &str), &[u8]> =
 /// credentials for `GET /api/v1/ws?ticket=`, removed when redeemed.
 pub(crate) const WS_TICKET: TableDefinition<&[u8], (u128, i64)> = TableDefinition::new("ws_ticket");
 
+/// SHA-256 of a portal sign-in code → (user id, expires_at ms): single-use
+/// codes of `POST /users/{id}/portal-link`, removed when redeemed.
+pub(crate) const PORTAL_CODE: TableDefinition<&[u8], (u128, i64)> =
+    TableDefinition::new("portal_code");
+
 /// file id → `FileRecord` JSON.
 pub(crate) const FILE: TableDefinition<u128, &[u8]> = TableDefinition::new("file");
 /// (blob SHA-256 hex, file id) → (): the files using a blob (as their bytes

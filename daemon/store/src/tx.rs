@@ -78,6 +78,7 @@ pub struct Tables<M: Mode> {
     pub(super) analytics_contact: M::Table<u128, (i64, i64)>,
     pub(super) outbox: M::Table<u128, Bytes>,
     pub(super) provider_message: M::Table<&'static str, u128>,
+    pub(super) portal_code: M::Table<Bytes, (u128, i64)>,
 }
 
 macro_rules! open_all {
@@ -123,6 +124,7 @@ macro_rules! open_all {
             analytics_contact: $txn.open_table(ANALYTICS_CONTACT)?,
             outbox: $txn.open_table(OUTBOX)?,
             provider_message: $txn.open_table(PROVIDER_MESSAGE)?,
+            portal_code: $txn.open_table(PORTAL_CODE)?,
         }
     };
 }

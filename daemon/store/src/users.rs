@@ -223,7 +223,7 @@ impl Tx<'_> {
         })
     }
 
-    fn insert_token(
+    pub(super) fn insert_token(
         &mut self,
         user: &User,
         secret: &str,
