@@ -222,7 +222,10 @@ async fn console_shows_customers_projects_and_analytics_at_80x24() {
     .await;
     tmux.keys(&["Enter", "Enter"]);
     tmux.wait_for("engagement").await;
+    // Wait for Esc to land: Esc and a key right after it read as Alt-key.
     tmux.keys(&["Escape"]);
+    tmux.wait_until("the customer list again", |s| !s.contains("engagement"))
+        .await;
 
     tmux.keys(&["3"]);
     tmux.wait_for("Kitchen refit").await;

@@ -199,6 +199,11 @@ async fn the_customers_projects_and_analytics_screens_load_from_the_demo_daemon(
         users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
         ["James Whitfield"]
     );
+    let link = Command::PortalLink(users[0].id);
+    let Loaded::PortalLink { url, .. } = answer(&commands, &mut actions, link).await else {
+        panic!("portal link");
+    };
+    assert!(url.contains("/portal#code="), "{url}");
 
     let Loaded::Projects(projects) = answer(&commands, &mut actions, Command::LoadProjects).await
     else {

@@ -305,21 +305,15 @@ async fn recent_channels(client: &Client) -> Result<Vec<(Id, Channel)>, ClientEr
         .collect())
 }
 
-/// `POST /users/{id}/portal-link`: a single-use sign-in link for a customer.
+/// `POST /users/{id}/portal-link`: a single-use sign-in link for a customer,
+/// valid for the daemon's default number of days.
 async fn portal_link(client: &Client, user_id: Id) -> Result<Loaded, ClientError> {
-    let path = format!("/api/v1/users/{user_id}/portal-link");
-    let answer: serde_json::Value = client
-        .call(http::Method::POST, &path, Some(&serde_json::json!({})))
+    let link = client
+        .portal_link(user_id, &commcenter::wire::NewPortalLink::default())
         .await?;
-    let url = answer["url"].as_str().unwrap_or_default().to_owned();
-    let expires_at =
-        serde_json::from_value(answer["expires_at"].clone()).map_err(|e| ClientError::Decode {
-            status: 201,
-            message: e.to_string(),
-        })?;
     Ok(Loaded::PortalLink {
         user_id,
-        url,
-        expires_at,
+        url: link.url,
+        expires_at: link.expires_at,
     })
 }
