@@ -14,6 +14,8 @@ use crate::theme::Theme;
 
 /// Rows of the daily volume chart.
 const CHART_ROWS: usize = 5;
+/// Rows the chart takes with its title and date line.
+pub(super) const CHART_HEIGHT: u16 = 7;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let analytics = &app.analytics;
@@ -63,7 +65,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// Messages per day, in and out together, the newest days that fit.
-fn draw_daily(frame: &mut Frame, area: Rect, o: &AnalyticsOverview, theme: &Theme) {
+pub(super) fn draw_daily(frame: &mut Frame, area: Rect, o: &AnalyticsOverview, theme: &Theme) {
     let room = usize::from(area.width.saturating_sub(2)).max(1);
     let days = &o.daily[o.daily.len().saturating_sub(room)..];
     let per_day = (room / days.len().max(1)).clamp(1, 2);

@@ -99,9 +99,16 @@ fn customer_row<'a>(app: &App, u: &'a User) -> Row<'a> {
 fn draw_page(frame: &mut Frame, area: Rect, app: &App, page: &CustomerPage, theme: &Theme) {
     let customer = app.users.get(&page.id()).unwrap_or(&page.customer);
     let link_rows = u16::from(page.portal_link.is_some());
-    let [who, figures, link, list] = Layout::vertical([
+    // The daily chart when it leaves room for a few conversations.
+    let chart_rows = if area.height >= 18 && page.figures.is_some() {
+        super::analytics::CHART_HEIGHT
+    } else {
+        0
+    };
+    let [who, figures, chart, link, list] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(5),
+        Constraint::Length(chart_rows),
         Constraint::Length(link_rows),
         Constraint::Min(1),
     ])
@@ -120,6 +127,9 @@ fn draw_page(frame: &mut Frame, area: Rect, app: &App, page: &CustomerPage, them
     ];
     frame.render_widget(Paragraph::new(lines), who);
     draw_figures(frame, figures, app, page.figures.as_ref(), theme);
+    if let (Some(f), true) = (&page.figures, chart_rows > 0) {
+        super::analytics::draw_daily(frame, chart, &f.figures, theme);
+    }
     if let Some((url, expires)) = &page.portal_link {
         let text = format!(" portal link (until {}): {url}", app.clock().long(*expires));
         frame.render_widget(Paragraph::new(text).style(theme.key()), link);
