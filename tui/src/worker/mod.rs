@@ -244,8 +244,13 @@ async fn more(client: &Client, command: Command) -> Result<Loaded, ClientError> 
         } => files::upload(client, conversation_id, &path).await?,
         Command::SaveFile { file, path } => files::save(client, &file, &path).await?,
         Command::OpenFile(file) => files::open(client, &file).await?,
-        // Answered by `perform`.
-        other => unreachable!("{other:?} is performed by `perform`"),
+        // `perform` answers the rest and hands only these here; a panic
+        // would run the terminal-restoring hook under a live console.
+        other => {
+            return Err(ClientError::Transport(format!(
+                "the console has no request for {other:?}"
+            )))
+        }
     })
 }
 
