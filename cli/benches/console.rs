@@ -34,6 +34,31 @@ fn main() {
     runtime.block_on(first_screen());
     thread_frames(80, 24);
     thread_frames(200, 60);
+    screen_frames();
+}
+
+/// A frame of each of the other screens at 80×24 from the fixture data.
+fn screen_frames() {
+    use commcenter_tui::state::Screen;
+    let theme = Theme::colored();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    for screen in [Screen::Customers, Screen::Projects, Screen::Analytics] {
+        let mut app = fixture::app_with_everything();
+        app.screen = screen;
+        app.tab = screen;
+        let started = Instant::now();
+        for _ in 0..FRAMES {
+            terminal
+                .draw(|frame| view::draw(frame, &app, &theme))
+                .expect("draw");
+        }
+        let mean = started.elapsed() / u32::try_from(FRAMES).expect("frames");
+        println!(
+            "{} screen at 80x24 (fixture data): {:.3} ms per frame, {FRAMES} frames",
+            screen.title(),
+            ms(mean)
+        );
+    }
 }
 
 async fn first_screen() {

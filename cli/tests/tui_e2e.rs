@@ -21,7 +21,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(command: &str, width: u16, height: u16) -> Tmux {
-        let socket = format!("commcenter-e2e-{}", std::process::id());
+        // One server per test: tests of this file run in parallel.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("commcenter-e2e-{}-{n}", std::process::id());
         let tmux = Tmux { socket };
         let status = tmux
             .command()
@@ -190,6 +193,52 @@ async fn console_replies_and_shows_a_message_from_another_client_live() {
     // q leaves the conversation, a second q quits and the pane's command ends.
     tmux.keys(&["q"]);
     tmux.wait_for("Conversations").await;
+    tmux.keys(&["q"]);
+    let started = Instant::now();
+    while tmux.session_alive() {
+        assert!(started.elapsed() < PATIENCE, "the console did not quit");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_shows_customers_projects_and_analytics_at_80x24() {
+    let daemon = demo_daemon().await;
+    let binary = env!("CARGO_BIN_EXE_commcenter");
+    let command = format!(
+        "{binary} tui --no-bell --url {} --token cct_demo_priya",
+        daemon.url
+    );
+    let tmux = Tmux::start(&command, 80, 24);
+    tmux.wait_for("● connected").await;
+
+    tmux.keys(&["2"]);
+    tmux.wait_for("Helen Carter").await;
+    tmux.keys(&["f"]);
+    tmux.text("whitf");
+    tmux.wait_until("only the matching customer", |s| {
+        s.contains("James Whitfield") && !s.contains("Helen Carter")
+    })
+    .await;
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_for("engagement").await;
+    // Wait for Esc to land: Esc and a key right after it read as Alt-key.
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the customer list again", |s| !s.contains("engagement"))
+        .await;
+
+    tmux.keys(&["3"]);
+    tmux.wait_for("Kitchen refit").await;
+    // A crew member's last position, from the demo's located messages.
+    tmux.wait_for("⌖").await;
+
+    tmux.keys(&["4"]);
+    let screen = tmux.wait_for("Daily messages").await;
+    assert!(screen.contains("Top customers"), "{screen}");
+    // The footer is whole at 80 columns: it ends with the help key.
+    let footer = screen.lines().nth(22).unwrap_or_default();
+    assert!(footer.contains("? help"), "{footer}");
+
     tmux.keys(&["q"]);
     let started = Instant::now();
     while tmux.session_alive() {

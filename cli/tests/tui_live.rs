@@ -161,3 +161,151 @@ async fn typing_in_one_console_shows_in_another() {
     next(&mut tom_actions, |a| *a == typing).await;
     daemon.stop().await;
 }
+
+/// The answer the worker sends for one command (other actions skipped).
+async fn answer(
+    commands: &tokio::sync::mpsc::UnboundedSender<Command>,
+    actions: &mut UnboundedReceiver<Action>,
+    command: Command,
+) -> commcenter_tui::action::Loaded {
+    commands.send(command).expect("worker");
+    let seen = next(actions, |a| {
+        matches!(a, Action::Loaded(_) | Action::Failed(_))
+    })
+    .await;
+    match seen.into_iter().last() {
+        Some(Action::Loaded(loaded)) => loaded,
+        other => panic!("the worker failed: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customers_projects_and_analytics_screens_load_from_the_demo_daemon() {
+    use commcenter_tui::action::Loaded;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
+    let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
+    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
+    let commands = worker::spawn(priya, tx);
+
+    let find = Command::FindCustomers {
+        generation: 1,
+        query: "whitfield".to_owned(),
+    };
+    let Loaded::Customers { users, .. } = answer(&commands, &mut actions, find).await else {
+        panic!("customers");
+    };
+    assert_eq!(
+        users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["James Whitfield"]
+    );
+    let link = Command::PortalLink(users[0].id);
+    let Loaded::PortalLink { url, .. } = answer(&commands, &mut actions, link).await else {
+        panic!("portal link");
+    };
+    assert!(url.contains("/portal#code="), "{url}");
+
+    let Loaded::Projects(projects) = answer(&commands, &mut actions, Command::LoadProjects).await
+    else {
+        panic!("projects");
+    };
+    let kitchen = projects
+        .iter()
+        .find(|p| p.name.starts_with("Kitchen refit"))
+        .expect("the demo's kitchen project");
+    let crew = Command::LoadCrewMessages {
+        project_id: kitchen.id,
+        conversation_id: kitchen.conversation_id,
+    };
+    let Loaded::CrewMessages { messages, .. } = answer(&commands, &mut actions, crew).await else {
+        panic!("crew messages");
+    };
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.location.is_some() && kitchen.crew_ids.contains(&m.sender_id)),
+        "a crew member of the demo's kitchen refit shared a location"
+    );
+
+    let since = commcenter::Timestamp::now().plus_millis(-29 * 86_400_000);
+    let load = Command::LoadAnalytics {
+        days: 30,
+        since: since.to_string()[..10].to_owned(),
+    };
+    let Loaded::Analytics { overview, top, .. } = answer(&commands, &mut actions, load).await
+    else {
+        panic!("analytics");
+    };
+    assert!(overview.total_messages > 0);
+    assert!(!top.is_empty());
+    assert!(top
+        .windows(2)
+        .all(|w| w[0].engagement_score >= w[1].engagement_score));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_renders_and_a_file_goes_up_and_comes_back_byte_for_byte() {
+    use commcenter_tui::action::Loaded;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
+    let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
+    let conversation = priya
+        .list_conversations(&ConversationFilter::default())
+        .await
+        .expect("list")
+        .items[0]
+        .id;
+    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
+    let commands = worker::spawn(priya.clone(), tx);
+
+    let Loaded::Templates(templates) =
+        answer(&commands, &mut actions, Command::LoadTemplates).await
+    else {
+        panic!("templates");
+    };
+    let arrival = templates
+        .into_iter()
+        .find(|t| t.variables.iter().any(|v| v == "var.arrival_window"))
+        .expect("the demo's arrival template");
+    let render = Command::RenderTemplate {
+        template: Box::new(arrival),
+        conversation_id: conversation,
+        variables: [("arrival_window".to_owned(), "9 and 11am".to_owned())].into(),
+    };
+    let Loaded::Rendered { rendered, .. } = answer(&commands, &mut actions, render).await else {
+        panic!("rendered");
+    };
+    assert!(rendered.body.contains("9 and 11am"), "{}", rendered.body);
+
+    let local = dir.path().join("notes.txt");
+    std::fs::write(&local, b"gauge at 0.5 bar\n").expect("write");
+    let upload = Command::Upload {
+        conversation_id: conversation,
+        path: local.display().to_string(),
+    };
+    let Loaded::Uploaded { file, .. } = answer(&commands, &mut actions, upload).await else {
+        panic!("uploaded");
+    };
+    assert_eq!(file.name, "notes.txt");
+    let saved = dir.path().join("saved.txt");
+    let save = Command::SaveFile {
+        file: file.clone(),
+        path: saved.display().to_string(),
+    };
+    answer(&commands, &mut actions, save).await;
+    assert_eq!(std::fs::read(&saved).expect("saved"), b"gauge at 0.5 bar\n");
+    // Saving again never overwrites.
+    commands
+        .send(Command::SaveFile {
+            file,
+            path: saved.display().to_string(),
+        })
+        .expect("worker");
+    next(
+        &mut actions,
+        |a| matches!(a, Action::Failed(e) if e.contains("exists")),
+    )
+    .await;
+    daemon.stop().await;
+}

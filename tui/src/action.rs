@@ -4,9 +4,12 @@
 //! Keys become actions through the keymap (`keymap.rs`); the worker's results
 //! come back as actions too, so `update` is the only place state changes.
 
+use std::collections::BTreeMap;
+
 use commcenter::wire::{
-    Channel, Conversation, ConversationFilter, ConversationPatch, EventData, Message, NewMessage,
-    Page, SearchHit, TypingState, User,
+    AnalyticsOverview, Channel, Conversation, ConversationFilter, ConversationPatch,
+    CustomerAnalytics, EventData, FileMeta, Message, NewMessage, NewUser, Page, Project,
+    RenderedTemplate, SearchHit, Template, TypingState, User,
 };
 use commcenter::{Id, Timestamp};
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -46,6 +49,25 @@ pub enum Action {
     Assign,
     Tag,
     Refresh,
+    /// Show a top-level screen (the number keys).
+    GoTo(crate::state::Screen),
+    /// Reply from a template: pick one, fill its variables, preview.
+    Template,
+    /// Attach a local file to a reply.
+    Attach,
+    /// Open the selected message's attachment with the desktop's viewer.
+    OpenFile,
+    /// Save the selected message's attachment.
+    SaveFile,
+    /// Find customers by name, phone or email.
+    Find,
+    NewCustomer,
+    /// Make a portal link for the customer on screen.
+    PortalLink,
+    /// Analytics over another range of days.
+    CycleRange,
+    /// Tab in a form: complete a path, or go to the next field.
+    Complete,
     // Raw input the keymap does not name: typed text in a focused editor.
     Key(KeyEvent),
     /// Pasted text (bracketed paste), so a pasted line break is not Enter.
@@ -87,6 +109,51 @@ pub enum Loaded {
     SearchResults {
         generation: u64,
         hits: Vec<SearchHit>,
+    },
+    Customers {
+        generation: u64,
+        users: Vec<User>,
+    },
+    CustomerCreated(User),
+    CustomerConversations {
+        customer_id: Id,
+        items: Vec<Conversation>,
+    },
+    CustomerFigures(Box<CustomerAnalytics>),
+    PortalLink {
+        user_id: Id,
+        url: String,
+        expires_at: Timestamp,
+    },
+    Projects(Vec<Project>),
+    /// The newest messages of a project's crew channel, to find where each
+    /// crew member last was.
+    CrewMessages {
+        project_id: Id,
+        messages: Vec<Message>,
+    },
+    Analytics {
+        days: u32,
+        overview: Box<AnalyticsOverview>,
+        /// Every customer's figures, most engaged first.
+        top: Vec<CustomerAnalytics>,
+    },
+    Templates(Vec<Template>),
+    Rendered {
+        template: Box<Template>,
+        rendered: RenderedTemplate,
+    },
+    Uploaded {
+        conversation_id: Id,
+        file: Box<FileMeta>,
+    },
+    FileSaved {
+        name: String,
+        path: String,
+    },
+    FileOpened {
+        name: String,
+        path: String,
     },
 }
 
@@ -167,6 +234,41 @@ pub enum Command {
         conversation_id: Id,
         state: TypingState,
     },
+    FindCustomers {
+        generation: u64,
+        query: String,
+    },
+    CreateCustomer(NewUser),
+    LoadCustomerConversations(Id),
+    LoadCustomerFigures(Id),
+    PortalLink(Id),
+    LoadProjects,
+    LoadCrewMessages {
+        project_id: Id,
+        conversation_id: Id,
+    },
+    /// The overview and every customer's figures since `since` (a date).
+    LoadAnalytics {
+        days: u32,
+        since: String,
+    },
+    LoadTemplates,
+    RenderTemplate {
+        template: Box<Template>,
+        conversation_id: Id,
+        variables: BTreeMap<String, String>,
+    },
+    /// Uploads a local file for the reply being written.
+    Upload {
+        conversation_id: Id,
+        path: String,
+    },
+    SaveFile {
+        file: Box<FileMeta>,
+        path: String,
+    },
+    /// Downloads to a temporary file and hands it to `xdg-open`.
+    OpenFile(Box<FileMeta>),
 }
 
 /// What `update` asks of the outside world.

@@ -376,3 +376,206 @@ pub fn long_thread(n: usize) -> Vec<Message> {
         })
         .collect()
 }
+
+pub const KITCHEN_PROJECT: Id = Id::from_u128(900);
+pub const LOFT_PROJECT: Id = Id::from_u128(901);
+pub const SOFIA: Id = Id::from_u128(21);
+pub const ARRIVAL: Id = Id::from_u128(3000);
+pub const INVOICE_SENT: Id = Id::from_u128(3001);
+
+/// The customers, with contact details, as the customers screen lists them.
+pub fn customers() -> Vec<User> {
+    let mut aisha = user(AISHA, "Aisha Khan", Role::Customer);
+    aisha.phone = Some("+44 7700 900300".to_owned());
+    aisha.email = Some("aisha@mail.example".to_owned());
+    aisha.last_seen_at = Some(ago(4));
+    let mut ben = user(BEN, "Ben Whitfield", Role::Customer);
+    ben.email = Some("ben@mail.example".to_owned());
+    let mut carmen = user(CARMEN, "Carmen Ruiz", Role::Customer);
+    carmen.phone = Some("+44 7700 900302".to_owned());
+    vec![aisha, ben, carmen]
+}
+
+pub fn projects() -> Vec<commcenter::wire::Project> {
+    use commcenter::wire::{Project, ProjectStatus};
+    vec![
+        Project {
+            id: KITCHEN_PROJECT,
+            name: "Khan kitchen refit".to_owned(),
+            customer_id: AISHA,
+            customer_first_name: Some("Aisha".to_owned()),
+            address: Some("14 Elm Road, Leeds LS6 2AB".to_owned()),
+            crew_ids: vec![MAREK, SOFIA],
+            status: ProjectStatus::Active,
+            conversation_id: CREW,
+            created_at: ago(60 * 24 * 10),
+        },
+        Project {
+            id: LOFT_PROJECT,
+            name: "Loft insulation".to_owned(),
+            customer_id: BEN,
+            customer_first_name: Some("Ben".to_owned()),
+            address: None,
+            crew_ids: Vec::new(),
+            status: ProjectStatus::Done,
+            conversation_id: Id::from_u128(105),
+            created_at: ago(60 * 24 * 40),
+        },
+    ]
+}
+
+/// Marek's located message in the kitchen crew channel.
+pub fn crew_messages() -> Vec<Message> {
+    let mut m = message(
+        20,
+        MAREK,
+        Direction::Inbound,
+        Channel::InApp,
+        35,
+        "Worktop fitted, photos attached",
+    )
+    .located();
+    m.conversation_id = CREW;
+    m.project_id = Some(KITCHEN_PROJECT);
+    vec![m]
+}
+
+fn figures(days: &[(u64, u64)]) -> commcenter::wire::AnalyticsOverview {
+    use commcenter::wire::{
+        AnalyticsOverview, ChannelCounts, ConversationCounts, DailyVolume, DirectionCounts,
+        ResponseTime,
+    };
+    let inbound: u64 = days.iter().map(|d| d.0).sum();
+    let outbound: u64 = days.iter().map(|d| d.1).sum();
+    AnalyticsOverview {
+        since: Some(ago(60 * 24 * 29)),
+        until: Some(NOW),
+        tz: "UTC".to_owned(),
+        total_messages: inbound + outbound,
+        by_channel: ChannelCounts {
+            in_app: (inbound + outbound) / 2,
+            sms: (inbound + outbound) / 4,
+            email: (inbound + outbound) / 8,
+            phone: (inbound + outbound)
+                - (inbound + outbound) / 2
+                - (inbound + outbound) / 4
+                - (inbound + outbound) / 8,
+        },
+        by_direction: DirectionCounts { inbound, outbound },
+        read_rate: Some(0.82),
+        attachment_rate: Some(0.04),
+        response_time: ResponseTime {
+            count: 40,
+            unanswered: 3,
+            mean_s: Some(2_460.0),
+            median_s: Some(725.0),
+            p90_s: Some(11_100.0),
+        },
+        conversations: ConversationCounts {
+            open: 8,
+            closed: 4,
+            archived: 2,
+        },
+        active_customers: 3,
+        daily: days
+            .iter()
+            .enumerate()
+            .map(|(i, (inbound, outbound))| DailyVolume {
+                date: format!("2026-{:02}-{:02}", 10 + (i + 28) / 31, (i + 28) % 31 + 1),
+                inbound: *inbound,
+                outbound: *outbound,
+            })
+            .collect(),
+    }
+}
+
+/// Thirty days of traffic with a weekly rhythm.
+pub fn overview() -> commcenter::wire::AnalyticsOverview {
+    let days: Vec<(u64, u64)> = (0..30u64)
+        .map(|d| {
+            let weekend = d % 7 >= 5;
+            let base = if weekend { 2 } else { 6 + d % 5 };
+            (base, base.saturating_sub(1))
+        })
+        .collect();
+    figures(&days)
+}
+
+/// A customer's all-time figures.
+pub fn customer_figures(customer_id: Id, score: f64) -> commcenter::wire::CustomerAnalytics {
+    let days: Vec<(u64, u64)> = (0..30u64).map(|d| (d % 3, d % 2)).collect();
+    commcenter::wire::CustomerAnalytics {
+        customer_id,
+        figures: figures(&days),
+        first_contact_at: Some(ago(60 * 24 * 29)),
+        last_contact_at: Some(ago(4)),
+        engagement_score: score,
+        turns: None,
+    }
+}
+
+pub fn templates() -> Vec<commcenter::wire::Template> {
+    use commcenter::wire::Template;
+    vec![
+        Template {
+            id: ARRIVAL,
+            name: "Crew arrives tomorrow".to_owned(),
+            channel: Some(Channel::Sms),
+            subject: None,
+            body: "Hi {{customer.first_name}}, our crew arrives tomorrow between {{var.arrival_window}}.".to_owned(),
+            variables: vec!["customer.first_name".to_owned(), "var.arrival_window".to_owned()],
+            created_at: ago(60 * 24),
+            updated_at: ago(60 * 24),
+        },
+        Template {
+            id: INVOICE_SENT,
+            name: "Thanks".to_owned(),
+            channel: None,
+            subject: None,
+            body: "Thanks {{customer.first_name}}!".to_owned(),
+            variables: vec!["customer.first_name".to_owned()],
+            created_at: ago(60 * 24),
+            updated_at: ago(60 * 24),
+        },
+    ]
+}
+
+/// [`app`] with every customer, project and figure loaded.
+pub fn app_with_everything() -> App {
+    let mut app = app();
+    for u in customers() {
+        app.users.insert(u.id, u);
+    }
+    app.users
+        .insert(SOFIA, user(SOFIA, "Sofia Reyes", Role::Crew));
+    app.customers.items = customers();
+    app.customers.loaded = true;
+    app.projects.items = projects();
+    app.projects.loaded = true;
+    app.projects.crew_spots.entry(KITCHEN_PROJECT).or_default();
+    app.projects.spots_requested.insert(KITCHEN_PROJECT);
+    for m in crew_messages() {
+        app.projects.note_location(&m);
+    }
+    app.analytics.overview = Some(overview());
+    app.analytics.top = vec![
+        customer_figures(AISHA, 3.4),
+        customer_figures(BEN, 1.2),
+        customer_figures(CARMEN, 0.3),
+    ];
+    app
+}
+
+/// A file, for attachment tests.
+pub fn quote_pdf() -> FileMeta {
+    FileMeta {
+        id: Id::from_u128(5001),
+        name: "quote.pdf".to_owned(),
+        content_type: "application/pdf".to_owned(),
+        size: 48_213,
+        width: None,
+        height: None,
+        thumbnail: false,
+        ..photo()
+    }
+}

@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::action::Action;
+use crate::state::Screen;
 
 /// The part of the console that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +19,24 @@ pub enum Focus {
     Help,
     Picker,
     Prompt,
+    Customers,
+    /// The customers screen's find box.
+    Find,
+    /// One customer's page.
+    Customer,
+    Projects,
+    Analytics,
+    /// A rendered template.
+    Preview,
 }
 
 impl Focus {
     /// True where typed characters are text rather than commands.
     pub fn takes_text(self) -> bool {
-        matches!(self, Focus::Composer | Focus::Search | Focus::Prompt)
+        matches!(
+            self,
+            Focus::Composer | Focus::Search | Focus::Prompt | Focus::Find
+        )
     }
 
     pub fn title(self) -> &'static str {
@@ -36,6 +49,12 @@ impl Focus {
             Focus::Help => "Help",
             Focus::Picker => "Picker",
             Focus::Prompt => "Prompt",
+            Focus::Customers => "Customers",
+            Focus::Find => "Find customers",
+            Focus::Customer => "Customer",
+            Focus::Projects => "Projects",
+            Focus::Analytics => "Analytics",
+            Focus::Preview => "Template preview",
         }
     }
 }
@@ -204,6 +223,34 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(F::Global, &[ctrl('r')], Action::Refresh, "reload", false),
     bind(
+        F::Global,
+        &[key('1')],
+        Action::GoTo(Screen::Conversations),
+        "conversations",
+        false,
+    ),
+    bind(
+        F::Global,
+        &[key('2')],
+        Action::GoTo(Screen::Customers),
+        "customers",
+        false,
+    ),
+    bind(
+        F::Global,
+        &[key('3')],
+        Action::GoTo(Screen::Projects),
+        "projects",
+        false,
+    ),
+    bind(
+        F::Global,
+        &[key('4')],
+        Action::GoTo(Screen::Analytics),
+        "analytics",
+        false,
+    ),
+    bind(
         F::Conversations,
         &[code(KeyCode::Enter), key('l')],
         Action::Open,
@@ -270,6 +317,22 @@ pub static BINDINGS: &[Binding] = &[
     ),
     bind(F::Thread, &[key('i')], Action::Assign, "assign", true),
     bind(F::Thread, &[key('T')], Action::Tag, "tags", false),
+    bind(F::Thread, &[key('t')], Action::Template, "template", true),
+    bind(F::Thread, &[key('a')], Action::Attach, "attach file", true),
+    bind(
+        F::Thread,
+        &[key('o')],
+        Action::OpenFile,
+        "open attachment",
+        false,
+    ),
+    bind(
+        F::Thread,
+        &[key('s')],
+        Action::SaveFile,
+        "save attachment",
+        false,
+    ),
     bind(
         F::Composer,
         &[code(KeyCode::Enter)],
@@ -283,6 +346,13 @@ pub static BINDINGS: &[Binding] = &[
         Action::Newline,
         "new line",
         true,
+    ),
+    bind(
+        F::Composer,
+        &[ctrl('o')],
+        Action::Attach,
+        "attach file",
+        false,
     ),
     bind(
         F::Composer,
@@ -359,7 +429,14 @@ pub static BINDINGS: &[Binding] = &[
         F::Prompt,
         &[code(KeyCode::Enter)],
         Action::Send,
-        "save",
+        "accept",
+        true,
+    ),
+    bind(
+        F::Prompt,
+        &[code(KeyCode::Tab)],
+        Action::Complete,
+        "complete / next field",
         true,
     ),
     bind(
@@ -369,12 +446,84 @@ pub static BINDINGS: &[Binding] = &[
         "cancel",
         true,
     ),
+    bind(
+        F::Customers,
+        &[code(KeyCode::Enter), key('l')],
+        Action::Open,
+        "open",
+        true,
+    ),
+    bind(F::Customers, &[key('f')], Action::Find, "find", true),
+    bind(
+        F::Customers,
+        &[key('n')],
+        Action::NewCustomer,
+        "new customer",
+        true,
+    ),
+    bind(
+        F::Find,
+        &[code(KeyCode::Enter), code(KeyCode::Down)],
+        Action::Open,
+        "to the list",
+        true,
+    ),
+    bind(F::Find, &[code(KeyCode::Esc)], Action::Back, "clear", true),
+    bind(
+        F::Customer,
+        &[code(KeyCode::Enter), key('l')],
+        Action::Open,
+        "open conversation",
+        true,
+    ),
+    bind(
+        F::Customer,
+        &[key('p')],
+        Action::PortalLink,
+        "portal link",
+        true,
+    ),
+    bind(
+        F::Projects,
+        &[code(KeyCode::Enter), key('l')],
+        Action::Open,
+        "open crew channel",
+        true,
+    ),
+    bind(
+        F::Analytics,
+        &[code(KeyCode::Enter), key('l')],
+        Action::Open,
+        "customer's figures",
+        true,
+    ),
+    bind(
+        F::Analytics,
+        &[key('d')],
+        Action::CycleRange,
+        "days: 30, 7, 90",
+        true,
+    ),
+    bind(
+        F::Preview,
+        &[code(KeyCode::Enter)],
+        Action::Open,
+        "edit and send",
+        true,
+    ),
+    bind(
+        F::Preview,
+        &[code(KeyCode::Esc), key('q')],
+        Action::Back,
+        "cancel",
+        true,
+    ),
 ];
 
 /// The bindings in force where `focus` has the keyboard: its own first,
 /// then the global ones unless a text field or a modal popup has it.
 pub fn active(focus: Focus) -> impl Iterator<Item = &'static Binding> {
-    let global = !focus.takes_text() && !matches!(focus, F::Help | F::Picker);
+    let global = !focus.takes_text() && !matches!(focus, F::Help | F::Picker | F::Preview);
     BINDINGS
         .iter()
         .filter(move |b| b.focus == focus || (global && b.focus == F::Global))
@@ -424,6 +573,12 @@ mod tests {
             F::Help,
             F::Picker,
             F::Prompt,
+            F::Customers,
+            F::Find,
+            F::Customer,
+            F::Projects,
+            F::Analytics,
+            F::Preview,
         ];
         for focus in all {
             let keys: Vec<Key> = active(focus).flat_map(|b| b.keys.iter().copied()).collect();

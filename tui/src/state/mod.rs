@@ -1,17 +1,26 @@
 //! The console's state: plain data, changed only by `update`, read by `view`.
 
+mod analytics;
+mod customers;
 mod editor;
+mod form;
 mod list;
+pub mod path;
+mod projects;
 mod search;
 mod thread;
 
 use std::collections::{BTreeSet, HashMap};
 
-use commcenter::wire::{Role, User};
+use commcenter::wire::{Message, RenderedTemplate, Role, Template, User};
 use commcenter::{Id, Timestamp};
 
+pub use analytics::{Analytics, RANGES};
+pub use customers::{CustomerPage, Customers};
 pub use editor::Editor;
+pub use form::{Field, Form, FormPurpose};
 pub use list::{ConversationList, ListFilter, StatusFilter};
+pub use projects::{CrewSpot, Projects};
 pub use search::SearchState;
 pub use thread::{Composer, Thread, TYPING_REPEAT_MS, TYPING_TTL_MS};
 
@@ -23,6 +32,30 @@ pub enum Screen {
     Conversations,
     Thread,
     Search,
+    Customers,
+    Projects,
+    Analytics,
+}
+
+impl Screen {
+    /// The top-level screens, in the order of their number keys.
+    pub const TABS: [Screen; 4] = [
+        Screen::Conversations,
+        Screen::Customers,
+        Screen::Projects,
+        Screen::Analytics,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Conversations => "Conversations",
+            Screen::Thread => "Conversation",
+            Screen::Search => "Search",
+            Screen::Customers => "Customers",
+            Screen::Projects => "Projects",
+            Screen::Analytics => "Analytics",
+        }
+    }
 }
 
 /// An overlay over the screen; it has the keyboard while it is open.
@@ -31,6 +64,22 @@ pub enum Popup {
     Help,
     Assign(Picker),
     Tags(Editor),
+    /// Templates to reply with.
+    Templates(Picker),
+    /// The selected message's attachments, to open or save one.
+    Files {
+        picker: Picker,
+        save: bool,
+    },
+    Form(Form),
+    /// A rendered template; Enter puts it in the reply editor.
+    Preview(Box<TemplatePreview>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplatePreview {
+    pub template: Template,
+    pub rendered: RenderedTemplate,
 }
 
 /// A list to choose one entry from.
@@ -44,8 +93,12 @@ pub struct Picker {
 #[derive(Debug, Clone)]
 pub struct App {
     pub screen: Screen,
+    /// The top-level screen (number key) the current one belongs to.
+    pub tab: Screen,
     /// Where `Esc` returns to from search.
     pub before_search: Screen,
+    /// Where `Esc` returns to from a conversation.
+    pub before_thread: Screen,
     pub popup: Option<Popup>,
     pub me: Option<User>,
     pub users: HashMap<Id, User>,
@@ -54,8 +107,16 @@ pub struct App {
     pub list: ConversationList,
     pub thread: Option<Thread>,
     pub search: SearchState,
+    pub customers: Customers,
+    pub projects: Projects,
+    pub analytics: Analytics,
+    /// Templates, once asked for (the `t` picker).
+    pub templates: Option<Vec<Template>>,
     pub connection: ConnState,
     pub last_error: Option<String>,
+    /// The outcome of the last action worth telling (a file saved, a link
+    /// made); shown in the footer until the next one.
+    pub notice: Option<String>,
     /// Conversations with an inbound message that arrived while they were
     /// not on screen; cleared when opened.
     pub notifications: BTreeSet<Id>,
@@ -72,7 +133,9 @@ impl App {
     pub fn new(now: Timestamp, bell: bool) -> App {
         App {
             screen: Screen::Conversations,
+            tab: Screen::Conversations,
             before_search: Screen::Conversations,
+            before_thread: Screen::Conversations,
             popup: None,
             me: None,
             users: HashMap::new(),
@@ -80,8 +143,13 @@ impl App {
             list: ConversationList::default(),
             thread: None,
             search: SearchState::default(),
+            customers: Customers::default(),
+            projects: Projects::default(),
+            analytics: Analytics::default(),
+            templates: None,
             connection: ConnState::Connecting,
             last_error: None,
+            notice: None,
             notifications: BTreeSet::new(),
             bell,
             now,
@@ -95,8 +163,9 @@ impl App {
     pub fn focus(&self) -> Focus {
         match &self.popup {
             Some(Popup::Help) => Focus::Help,
-            Some(Popup::Assign(_)) => Focus::Picker,
-            Some(Popup::Tags(_)) => Focus::Prompt,
+            Some(Popup::Assign(_) | Popup::Templates(_) | Popup::Files { .. }) => Focus::Picker,
+            Some(Popup::Tags(_) | Popup::Form(_)) => Focus::Prompt,
+            Some(Popup::Preview(_)) => Focus::Preview,
             None => self.screen_focus(),
         }
     }
@@ -110,7 +179,18 @@ impl App {
                 Focus::Composer
             }
             Screen::Thread => Focus::Thread,
+            Screen::Customers if self.customers.detail.is_some() => Focus::Customer,
+            Screen::Customers if self.customers.finding => Focus::Find,
+            Screen::Customers => Focus::Customers,
+            Screen::Projects => Focus::Projects,
+            Screen::Analytics => Focus::Analytics,
         }
+    }
+
+    /// The selected message of the open conversation.
+    pub fn selected_message(&self) -> Option<&Message> {
+        let thread = self.thread.as_ref()?;
+        thread.messages.get(thread.selected)
     }
 
     pub fn user_name(&self, id: Id) -> String {

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use commcenter::wire::{Channel, Conversation, Message, MessageStatus, ReceiptState};
+use commcenter::wire::{Channel, Conversation, FileMeta, Message, MessageStatus, ReceiptState};
 use commcenter::{Id, Timestamp};
 
 use super::Editor;
@@ -45,6 +45,14 @@ pub struct Composer {
     /// When a `typing: start` was last sent, to send one every few
     /// seconds rather than one per key.
     pub typing_sent: Option<Timestamp>,
+    /// Files uploaded for this reply, sent with it.
+    pub attachments: Vec<FileMeta>,
+    /// Uploads under way.
+    pub uploading: usize,
+    /// The subject a template gave (email).
+    pub subject: Option<String>,
+    /// The template the text came from, and the only channel it may go on.
+    pub template: Option<(Id, Option<Channel>)>,
 }
 
 impl Composer {
@@ -55,7 +63,21 @@ impl Composer {
             private: false,
             sending: false,
             typing_sent: None,
+            attachments: Vec::new(),
+            uploading: 0,
+            subject: None,
+            template: None,
         }
+    }
+
+    /// Something to send: text or at least one file, and no upload pending.
+    pub fn ready(&self) -> bool {
+        (!self.editor.is_blank() || !self.attachments.is_empty()) && self.uploading == 0
+    }
+
+    /// The channel is fixed when a template allows only one.
+    pub fn channel_locked(&self) -> bool {
+        self.private || self.template.is_some_and(|(_, only)| only.is_some())
     }
 
     pub fn note() -> Composer {

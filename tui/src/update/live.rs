@@ -67,6 +67,7 @@ fn shown_thread(app: &App) -> Option<commcenter::Id> {
 
 pub(super) fn message_created(app: &mut App, message: Message, fx: &mut Vec<Effect>) {
     want_user(app, message.sender_id, fx);
+    app.projects.note_location(&message);
     let conversation_id = message.conversation_id;
     let on_screen = shown_thread(app) == Some(conversation_id);
     let from_me = app.my_id() == Some(message.sender_id);

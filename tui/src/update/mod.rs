@@ -2,9 +2,13 @@
 //! `App`, and returns the effects (requests for the worker, a bell) for the
 //! run loop to carry out, so it never waits and tests can drive it directly.
 
+mod analytics;
+mod customers;
+mod files;
 mod list;
 mod live;
 mod popup;
+mod projects;
 mod search;
 mod thread;
 
@@ -53,7 +57,14 @@ fn step(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
                 thread.expire_typing(now);
             }
         }
-        Action::Loaded(loaded) => on_loaded(app, loaded, fx),
+        Action::Loaded(loaded) => {
+            let before = app.notice.clone();
+            on_loaded(app, loaded, fx);
+            // A new outcome replaces the error of an earlier attempt.
+            if app.notice.is_some() && app.notice != before {
+                app.last_error = None;
+            }
+        }
         Action::Live(live) => live::apply(app, live, fx),
         Action::Connection(state) => {
             // An error from while the connection was down is stale once it
@@ -68,9 +79,8 @@ fn step(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         Action::Search => search::open(app),
         Action::ToggleBell => app.bell = !app.bell,
         Action::Refresh => reload(app, fx),
-        Action::Quit if app.screen == Screen::Conversations && app.popup.is_none() => {
-            app.quit = true;
-        }
+        Action::GoTo(screen) => go_to(app, screen, fx),
+        Action::Quit if at_top(app) => app.quit = true,
         Action::Quit => step(app, Action::Back, fx),
         other => by_focus(app, other, fx),
     }
@@ -81,8 +91,51 @@ fn by_focus(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         Focus::Conversations => list::on(app, action, fx),
         Focus::Thread | Focus::Composer => thread::on(app, action, fx),
         Focus::Search => search::on(app, action, fx),
-        Focus::Help | Focus::Picker | Focus::Prompt => popup::on(app, action, fx),
+        Focus::Customers | Focus::Find | Focus::Customer => customers::on(app, action, fx),
+        Focus::Projects => projects::on(app, action, fx),
+        Focus::Analytics => analytics::on(app, action, fx),
+        Focus::Help | Focus::Picker | Focus::Prompt | Focus::Preview => {
+            popup::on(app, action, fx);
+        }
         Focus::Global => {}
+    }
+}
+
+/// True on a top-level screen with nothing over it, where `q` quits.
+fn at_top(app: &App) -> bool {
+    app.popup.is_none()
+        && match app.screen {
+            Screen::Conversations | Screen::Projects | Screen::Analytics => true,
+            Screen::Customers => app.customers.detail.is_none(),
+            Screen::Thread | Screen::Search => false,
+        }
+}
+
+/// Shows a top-level screen, loading what it shows the first time.
+fn go_to(app: &mut App, screen: Screen, fx: &mut Vec<Effect>) {
+    app.popup = None;
+    app.screen = screen;
+    app.tab = screen;
+    match screen {
+        Screen::Customers => {
+            // A page opened from analytics belongs to analytics.
+            if app
+                .customers
+                .detail
+                .as_ref()
+                .is_some_and(|d| d.back_to != Screen::Customers)
+            {
+                app.customers.detail = None;
+            }
+            if !app.customers.loaded && !app.customers.loading {
+                customers::find(app, fx);
+            }
+        }
+        Screen::Projects => projects::load(app, fx),
+        Screen::Analytics if app.analytics.overview.is_none() && !app.analytics.loading => {
+            analytics::load(app, fx);
+        }
+        _ => {}
     }
 }
 
@@ -90,11 +143,16 @@ fn text_input(app: &mut App, key: crossterm::event::KeyEvent, fx: &mut Vec<Effec
     match app.focus() {
         Focus::Composer => thread::edit(app, key, fx),
         Focus::Search => search::edit(app, key, fx),
-        Focus::Prompt => {
-            if let Some(Popup::Tags(editor)) = &mut app.popup {
+        Focus::Find => customers::edit(app, key, fx),
+        Focus::Prompt => match &mut app.popup {
+            Some(Popup::Tags(editor)) => {
                 editor.handle(&key);
             }
-        }
+            Some(Popup::Form(form)) => {
+                form.editor_mut().handle(&key);
+            }
+            _ => {}
+        },
         _ => {}
     }
 }
@@ -106,11 +164,12 @@ fn paste(app: &mut App, text: &str) {
                 composer.editor.insert_str(text);
             }
         }
-        Focus::Prompt => {
-            if let Some(Popup::Tags(editor)) = &mut app.popup {
-                editor.insert_str(&text.replace('\n', " "));
-            }
-        }
+        Focus::Prompt => match &mut app.popup {
+            Some(Popup::Tags(editor)) => editor.insert_str(&text.replace('\n', " ")),
+            Some(Popup::Form(form)) => form.editor_mut().insert_str(&text.replace('\n', " ")),
+            _ => {}
+        },
+        Focus::Find => app.customers.query.insert_str(&text.replace('\n', " ")),
         _ => {}
     }
 }
@@ -131,12 +190,18 @@ fn wheel(app: &mut App, kind: MouseEventKind, fx: &mut Vec<Effect>) {
 
 fn failed(app: &mut App, error: String) {
     app.last_error = Some(error);
+    app.notice = None;
     app.list.loading = false;
+    app.customers.loading = false;
+    app.projects.loading = false;
+    app.analytics.loading = false;
     if let Some(thread) = &mut app.thread {
         thread.loading = false;
         thread.loading_older = false;
         if let Some(composer) = &mut thread.composer {
             composer.sending = false;
+            // An upload that failed will not arrive: let the reply go without it.
+            composer.uploading = composer.uploading.saturating_sub(1);
         }
     }
 }
@@ -176,11 +241,60 @@ fn on_loaded(app: &mut App, loaded: Loaded, fx: &mut Vec<Effect>) {
             }
         }
         Loaded::SearchResults { generation, hits } => search::results(app, generation, hits, fx),
+        Loaded::Customers { generation, users } => {
+            customers::loaded(app, generation, users);
+        }
+        Loaded::CustomerCreated(user) => customers::created(app, user, fx),
+        Loaded::CustomerConversations { customer_id, items } => {
+            customers::conversations_loaded(app, customer_id, items, fx);
+        }
+        Loaded::CustomerFigures(figures) => customers::figures_loaded(app, *figures),
+        Loaded::PortalLink {
+            user_id,
+            url,
+            expires_at,
+        } => customers::portal_link(app, user_id, url, expires_at),
+        Loaded::Projects(items) => projects::loaded(app, items, fx),
+        Loaded::CrewMessages {
+            project_id,
+            messages,
+        } => projects::crew_loaded(app, project_id, &messages),
+        Loaded::Analytics {
+            days,
+            overview,
+            top,
+        } => analytics::loaded(app, days, *overview, top, fx),
+        Loaded::Templates(templates) => thread::templates_loaded(app, templates),
+        Loaded::Rendered { template, rendered } => {
+            app.popup = Some(Popup::Preview(Box::new(crate::state::TemplatePreview {
+                template: *template,
+                rendered,
+            })));
+        }
+        Loaded::Uploaded {
+            conversation_id,
+            file,
+        } => files::uploaded(app, conversation_id, *file),
+        Loaded::FileSaved { name, path } => {
+            app.notice = Some(format!("saved {name} to {path}"));
+        }
+        Loaded::FileOpened { name, path } => {
+            app.notice = Some(format!("opened {name} ({path})"));
+        }
     }
 }
 
 /// Loads again what is on screen (after a resync or on request).
 fn reload(app: &mut App, fx: &mut Vec<Effect>) {
+    match app.screen {
+        Screen::Customers => customers::reload(app, fx),
+        Screen::Projects => {
+            app.projects.spots_requested.clear();
+            projects::load(app, fx);
+        }
+        Screen::Analytics => analytics::load(app, fx),
+        _ => {}
+    }
     app.list.loading = true;
     fx.push(Effect::Request(Command::LoadConversations(
         app.list.filter.to_api(app.my_id()),
@@ -209,6 +323,10 @@ fn open_thread(app: &mut App, conversation: Conversation, focus: Option<Id>, fx:
     want_user(app, conversation.customer_id, fx);
     app.notifications.remove(&id);
     app.thread = Some(Thread::new(conversation, focus));
+    app.before_thread = match app.screen {
+        Screen::Thread | Screen::Search => app.tab,
+        other => other,
+    };
     app.screen = Screen::Thread;
     fx.push(Effect::Request(Command::LoadThread {
         conversation_id: id,
@@ -241,5 +359,7 @@ fn conversation_of(message: &Message) -> Conversation {
     }
 }
 
+#[cfg(test)]
+mod screen_tests;
 #[cfg(test)]
 mod tests;

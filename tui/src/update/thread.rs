@@ -2,13 +2,16 @@
 
 use commcenter::wire::{
     Channel, ConversationPatch, ConversationStatus, Direction, Message, MessageStatus, NewMessage,
-    Page, Role, TypingState,
+    Page, Role, Template, TypingState,
 };
 use commcenter::Id;
 
 use super::want_user;
 use crate::action::{Action, Command, Effect};
-use crate::state::{App, Composer, Editor, Picker, Popup, Screen, Thread, TYPING_REPEAT_MS};
+use crate::state::{
+    App, Composer, Editor, Form, FormPurpose, Picker, Popup, Screen, TemplatePreview, Thread,
+    TYPING_REPEAT_MS,
+};
 
 pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     if app.thread.as_ref().is_some_and(|t| t.composer.is_some()) {
@@ -43,9 +46,19 @@ pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             app.popup = Some(Popup::Tags(Editor::with_text(&tags)));
         }
         Action::Assign => app.popup = Some(Popup::Assign(assign_picker(app))),
+        Action::Template => {
+            fx.push(Effect::Request(Command::LoadTemplates));
+            app.notice = Some("loading templates…".to_owned());
+        }
+        Action::Attach => app.popup = Some(Popup::Form(super::files::attach_form())),
+        Action::OpenFile => super::files::pick(app, false, fx),
+        Action::SaveFile => super::files::pick(app, true, fx),
         Action::Back => {
             app.thread = None;
-            app.screen = Screen::Conversations;
+            app.screen = match app.before_thread {
+                Screen::Thread | Screen::Search => Screen::Conversations,
+                other => other,
+            };
         }
         _ => {}
     }
@@ -127,7 +140,7 @@ fn composer(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         return;
     };
     match action {
-        Action::Send if !composer.editor.is_blank() && !composer.sending => {
+        Action::Send if composer.ready() && !composer.sending => {
             composer.sending = true;
             stop_typing(id, composer, fx);
             fx.push(Effect::Request(Command::Send {
@@ -136,7 +149,8 @@ fn composer(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             }));
         }
         Action::Newline => composer.editor.insert('\n'),
-        Action::NextChannel if !composer.private => {
+        Action::Attach => app.popup = Some(Popup::Form(super::files::attach_form())),
+        Action::NextChannel if !composer.channel_locked() => {
             let i = Channel::ALL.iter().position(|c| *c == composer.channel);
             composer.channel = Channel::ALL[(i.unwrap_or(0) + 1) % Channel::ALL.len()];
         }
@@ -185,12 +199,101 @@ fn stop_typing(conversation_id: Id, composer: &mut Composer, fx: &mut Vec<Effect
 }
 
 fn new_message(composer: &Composer) -> NewMessage {
+    let body = composer.editor.text().trim_end();
     NewMessage {
         channel: Some(composer.channel),
-        body: Some(composer.editor.text().trim_end().to_owned()),
+        body: (!body.trim().is_empty()).then(|| body.to_owned()),
+        subject: composer.subject.clone(),
+        attachments: (!composer.attachments.is_empty())
+            .then(|| composer.attachments.iter().map(|f| f.id).collect()),
+        template_id: composer.template.map(|(id, _)| id),
         private: composer.private.then_some(true),
         ..NewMessage::default()
     }
+}
+
+/// The templates arrived: offer them if the conversation is still waiting.
+pub(super) fn templates_loaded(app: &mut App, templates: Vec<Template>) {
+    let waiting = app.notice.as_deref() == Some("loading templates…");
+    if waiting {
+        app.notice = None;
+    }
+    let offer = waiting && app.screen == Screen::Thread && app.popup.is_none();
+    if offer {
+        let entries = templates
+            .iter()
+            .map(|t| {
+                let only = t.channel.map_or(String::new(), |c| {
+                    format!(" ({})", crate::view::channel_name(c))
+                });
+                (format!("{}{only}", t.name), Some(t.id))
+            })
+            .collect();
+        app.popup = Some(Popup::Templates(Picker {
+            title: "Reply from a template".to_owned(),
+            entries,
+            selected: 0,
+        }));
+    }
+    app.templates = Some(templates);
+}
+
+/// A template was chosen: ask for its own variables, or render it now.
+pub(super) fn template_chosen(app: &mut App, template_id: Id, fx: &mut Vec<Effect>) {
+    let Some(template) = app
+        .templates
+        .as_ref()
+        .and_then(|all| all.iter().find(|t| t.id == template_id))
+        .cloned()
+    else {
+        return;
+    };
+    let names: Vec<&str> = template
+        .variables
+        .iter()
+        .filter_map(|v| v.strip_prefix("var."))
+        .collect();
+    if names.is_empty() {
+        app.popup = None;
+        render(app, template, Default::default(), fx);
+        return;
+    }
+    let title = format!("{}: fill in (Tab next, Enter previews)", template.name);
+    let form = Form::new(
+        &title,
+        &names,
+        FormPurpose::TemplateVariables(Box::new(template.clone())),
+    );
+    app.popup = Some(Popup::Form(form));
+}
+
+pub(super) fn render(
+    app: &mut App,
+    template: Template,
+    variables: std::collections::BTreeMap<String, String>,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(thread) = &app.thread else {
+        return;
+    };
+    fx.push(Effect::Request(Command::RenderTemplate {
+        template: Box::new(template),
+        conversation_id: thread.id(),
+        variables,
+    }));
+}
+
+/// The previewed template goes into the reply editor, to edit and send.
+pub(super) fn use_preview(app: &mut App, preview: TemplatePreview) {
+    let Some(thread) = &mut app.thread else {
+        return;
+    };
+    let only = preview.template.channel;
+    let mut composer = Composer::reply(only.unwrap_or_else(|| reply_channel(thread)));
+    composer.editor = Editor::with_text(&preview.rendered.body);
+    composer.subject = preview.rendered.subject;
+    composer.template = Some((preview.template.id, only));
+    thread.composer = Some(composer);
 }
 
 pub(super) fn loaded(

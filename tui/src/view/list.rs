@@ -177,7 +177,7 @@ pub(super) fn channel_icon(channel: Channel) -> &'static str {
     }
 }
 
-pub(super) fn channel_name(channel: Channel) -> &'static str {
+pub fn channel_name(channel: Channel) -> &'static str {
     match channel {
         Channel::InApp => "in-app",
         Channel::Sms => "SMS",

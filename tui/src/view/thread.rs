@@ -265,19 +265,36 @@ fn composer_height(c: &Composer, width: u16) -> u16 {
     let lines = layout_editor(c.editor.text(), c.editor.cursor(), inner)
         .0
         .len();
-    u16::try_from(lines + 2)
+    u16::try_from(lines + 2 + files_rows(c))
         .unwrap_or(COMPOSER_MAX_ROWS)
         .min(COMPOSER_MAX_ROWS)
 }
 
+/// A row for the reply's files, uploaded or on their way.
+fn files_rows(c: &Composer) -> usize {
+    usize::from(!c.attachments.is_empty() || c.uploading > 0)
+}
+
+fn files_line(c: &Composer) -> String {
+    let mut parts: Vec<String> = c
+        .attachments
+        .iter()
+        .map(|f| format!("⎘ {} ({})", f.name, size(f.size)))
+        .collect();
+    if c.uploading > 0 {
+        parts.push(format!("uploading {}…", c.uploading));
+    }
+    parts.join("  ")
+}
+
 fn draw_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
+    let channel = super::list::channel_name(c.channel);
     let title = if c.private {
         " Private note (staff only) ".to_owned()
+    } else if c.channel_locked() {
+        format!(" Reply via {channel} (the template's channel) ")
     } else {
-        format!(
-            " Reply via {} (Tab changes) ",
-            super::list::channel_name(c.channel)
-        )
+        format!(" Reply via {channel} (Tab changes) ")
     };
     let title = if c.sending {
         format!("{title}· sending… ")
@@ -293,13 +310,21 @@ fn draw_composer(frame: &mut Frame, area: Rect, c: &Composer, theme: &Theme) {
         .borders(Borders::ALL)
         .border_style(style)
         .title(title);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
+    frame.render_widget(block, area);
+    if files_rows(c) > 0 && inner.height > 1 {
+        let row = Rect { height: 1, ..inner };
+        let text = truncate(&files_line(c), usize::from(inner.width));
+        frame.render_widget(Paragraph::new(text).style(theme.key()), row);
+        inner.y += 1;
+        inner.height -= 1;
+    }
     let width = usize::from(inner.width).max(1);
     let (lines, cursor) = layout_editor(c.editor.text(), c.editor.cursor(), width);
     let height = usize::from(inner.height).max(1);
     let skip = (cursor.1 + 1).saturating_sub(height);
     let shown: Vec<Line> = lines.into_iter().skip(skip).map(Line::raw).collect();
-    frame.render_widget(Paragraph::new(shown).block(block), area);
+    frame.render_widget(Paragraph::new(shown), inner);
     let x = inner.x + u16::try_from(cursor.0).unwrap_or(0);
     let y = inner.y + u16::try_from(cursor.1 - skip).unwrap_or(0);
     frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), y));
