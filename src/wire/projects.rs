@@ -22,8 +22,9 @@ pub struct Project {
     pub conversation_id: Id,
     pub created_at: Timestamp,
     /// The customer's first name, for the crew, who may not read users (the
-    /// crew page shows it). Filled by `GET /projects` and `GET
-    /// /projects/{id}`; `null` in other answers and in events.
+    /// crew page shows it). In every answer of the `/projects` routes
+    /// (read from the customer at each answer, never stored); `null` in
+    /// `project.updated` events.
     #[serde(default)]
     pub customer_first_name: Option<String>,
 }

@@ -18,10 +18,9 @@ use commcenter_store::{InspectError, SCHEMA_VERSION};
 use crate::app::{ADMIN_TOKEN_FILE, STORE_FILE};
 use crate::settings::{Settings, SettingsError};
 
-/// Free space under which the disk is a problem, and under which it is
-/// worth a warning, in percent of the file system.
-const DISK_PROBLEM_PERCENT: f64 = 5.0;
-const DISK_WARNING_PERCENT: f64 = 10.0;
+/// Free space under `--disk-low-percent` is a problem (the running daemon
+/// warns in its log then); under this many times that, a warning.
+const DISK_WARNING_FACTOR: f64 = 2.0;
 /// How long the file storage and a running daemon get to answer.
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
@@ -116,7 +115,7 @@ pub async fn examine(settings: &Settings) -> Vec<Finding> {
         ));
         findings.push(store(settings).await);
     }
-    findings.push(disk(dir));
+    findings.push(disk(dir, settings.ops.disk_low_percent));
     findings.push(file_storage(settings).await);
     findings.extend(outbox(settings));
     findings
@@ -224,7 +223,7 @@ async fn running_daemon(settings: &Settings) -> Finding {
     }
 }
 
-fn disk(dir: &Path) -> Finding {
+fn disk(dir: &Path, low_percent: f64) -> Finding {
     // The data dir, or the nearest directory above it that exists.
     let Some(existing) = dir.ancestors().find(|d| d.exists()) else {
         return Finding::problem(format!("no directory of {} exists", dir.display()));
@@ -239,11 +238,11 @@ fn disk(dir: &Path) -> Finding {
         space.available >> 20,
         space.total >> 20
     );
-    if percent < DISK_PROBLEM_PERCENT {
+    if percent < low_percent {
         Finding::problem(format!(
             "{text}: writes fail once it is full; free space or move the data dir"
         ))
-    } else if percent < DISK_WARNING_PERCENT {
+    } else if percent < low_percent * DISK_WARNING_FACTOR {
         Finding::warning(format!("{text}: free some space before it runs out"))
     } else {
         Finding::ok(text)

@@ -1,7 +1,7 @@
 //! Projects, and their crew conversation's messages.
 
 use commcenter::template::first_name;
-use commcenter::wire::{NewProject, Project, ProjectPatch};
+use commcenter::wire::{NewProject, Project, ProjectPatch, User};
 use commcenter_store::{StoreError, View};
 
 use super::{create, update, view, Ctx, Replayable};
@@ -11,7 +11,9 @@ use crate::http::{Query, Request, Response};
 /// # `POST /api/v1/projects`
 pub async fn create_project(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     create(&ctx, req, Replayable::Yes, |tx, caller, new: NewProject| {
-        tx.create_project(caller, new)
+        let mut project = tx.create_project(caller, new)?;
+        project.customer_first_name = customer_first_name(&tx.user(project.customer_id)?);
+        Ok(project)
     })
     .await
 }
@@ -44,16 +46,24 @@ pub async fn get(ctx: Ctx) -> Result<Response, ApiError> {
 
 /// Fills in the customer's first name (see `Project::customer_first_name`).
 fn name_customer(v: &View, project: &mut Project) -> Result<(), StoreError> {
-    let customer = v.user(project.customer_id)?;
-    project.customer_first_name = first_name(&customer.name).map(str::to_owned);
+    project.customer_first_name = customer_first_name(&v.user(project.customer_id)?);
     Ok(())
+}
+
+/// What `Project::customer_first_name` says of `customer`. Read from the
+/// user at each answer, never stored, so a renamed or erased customer's old
+/// name does not linger in project records.
+fn customer_first_name(customer: &User) -> Option<String> {
+    first_name(&customer.name).map(str::to_owned)
 }
 
 /// # `PATCH /api/v1/projects/{id}`
 pub async fn patch(ctx: Ctx, req: Request) -> Result<Response, ApiError> {
     let id = ctx.id()?;
     update(&ctx, req, move |tx, caller, p: ProjectPatch| {
-        tx.patch_project(caller, id, p)
+        let mut project = tx.patch_project(caller, id, p)?;
+        project.customer_first_name = customer_first_name(&tx.user(project.customer_id)?);
+        Ok(project)
     })
     .await
 }
