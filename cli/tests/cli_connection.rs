@@ -7,70 +7,12 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use commcenter::wire::{IssuedToken, Project, TokenInfo, User};
-use commcenterd::{AppState, Settings};
 
-const PRIYA: &str = "cct_demo_priya";
+mod common;
+
+use common::{bare as cli, daemon, ok, run, succeeded, Daemon, PRIYA};
+
 const DANA_ADMIN: &str = "cct_demo_dana";
-
-/// A daemon on its own runtime, alive as long as this value.
-struct Daemon {
-    url: String,
-    data: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
-}
-
-fn daemon() -> Daemon {
-    let data = tempfile::tempdir().expect("temp dir");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let url = runtime.block_on(async {
-        let mut settings = Settings::for_data_dir(data.path());
-        settings.demo = true;
-        let opened = AppState::open(settings).await.expect("daemon opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(commcenterd::serve(
-            listener,
-            opened.state,
-            std::future::pending::<()>(),
-        ));
-        url
-    });
-    Daemon { url, data, runtime }
-}
-
-/// The binary with a clean environment: its own config dir, a data dir with
-/// no admin.token, and none of the caller's COMMCENTER_* settings.
-fn cli(config: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_commcenter"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("COMMCENTER_") || name == "NO_COLOR" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("COMMCENTER_CONFIG_DIR", config)
-        .env("COMMCENTER_DATA_DIR", config.join("no-daemon-here"));
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.stdin(Stdio::null()).output().expect("binary runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
 
 fn login(config: &Path, url: &str, token: &str) -> Output {
     let mut child = cli(config)
@@ -87,14 +29,14 @@ fn login(config: &Path, url: &str, token: &str) -> Output {
 }
 
 fn status_json(command: &mut Command) -> serde_json::Value {
-    serde_json::from_str(&ok(run(command.args(["--json", "status"])))).expect("status JSON")
+    serde_json::from_str(&ok(command.args(["--json", "status"]))).expect("status JSON")
 }
 
 #[test]
 fn login_saves_a_checked_token_readable_by_its_owner_only() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
-    ok(login(config.path(), &d.url, PRIYA));
+    succeeded(login(config.path(), &d.url, PRIYA));
     let file = config.path().join("config.json");
     #[cfg(unix)]
     {
@@ -106,7 +48,7 @@ fn login_saves_a_checked_token_readable_by_its_owner_only() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let me: User =
-        serde_json::from_str(&ok(run(cli(config.path()).args(["--json", "me"])))).expect("a user");
+        serde_json::from_str(&ok(cli(config.path()).args(["--json", "me"]))).expect("a user");
     assert_eq!(me.name, "Priya Shah");
 }
 
@@ -123,13 +65,13 @@ fn login_refuses_a_bad_token_and_saves_nothing() {
 fn status_names_the_config_file_and_logout_forgets_it() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
-    ok(login(config.path(), &d.url, PRIYA));
+    succeeded(login(config.path(), &d.url, PRIYA));
     let status = status_json(&mut cli(config.path()));
     assert_eq!(status["url"], d.url.as_str());
     assert_eq!(status["token_source"], "the login config file");
     assert_eq!(status["user"]["name"], "Priya Shah");
     assert_eq!(status["ready"], true);
-    ok(run(cli(config.path()).arg("logout")));
+    ok(cli(config.path()).arg("logout"));
     assert!(!config.path().join("config.json").exists());
     let after = status_json(cli(config.path()).args(["--url", &d.url]));
     assert_eq!(after["token_source"], "none");
@@ -139,7 +81,7 @@ fn status_names_the_config_file_and_logout_forgets_it() {
 fn the_environment_beats_the_config_file_and_flags_beat_both() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
-    ok(login(config.path(), &d.url, PRIYA));
+    succeeded(login(config.path(), &d.url, PRIYA));
     let env = status_json(cli(config.path()).env("COMMCENTER_TOKEN", "cct_demo_tom"));
     assert_eq!(env["token_source"], "COMMCENTER_TOKEN");
     assert_eq!(env["user"]["name"], "Tom Baker");
@@ -179,9 +121,9 @@ fn status_exits_3_when_the_daemon_cannot_be_reached() {
 fn users_list_json_is_the_apis_users_one_per_line() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
-    let text = ok(run(cli(config.path()).args([
+    let text = ok(cli(config.path()).args([
         "--url", &d.url, "--token", PRIYA, "--json", "users", "list", "--role", "crew",
-    ])));
+    ]));
     let users: Vec<User> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("a user per line"))
@@ -195,26 +137,22 @@ fn users_create_then_edit_then_show() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
     let base = ["--url", d.url.as_str(), "--token", DANA_ADMIN, "--json"];
-    let created: User = serde_json::from_str(&ok(run(cli(config.path()).args(base).args([
+    let created: User = serde_json::from_str(&ok(cli(config.path()).args(base).args([
         "users",
         "create",
         "--name",
         "Ada Client",
         "--role",
         "customer",
-    ]))))
+    ])))
     .expect("created user");
     let id = created.id.to_string();
-    ok(run(cli(config.path()).args(base).args([
-        "users",
-        "edit",
-        &id,
-        "--email",
-        "ada@example.com",
-    ])));
-    let shown: User = serde_json::from_str(&ok(run(cli(config.path())
+    ok(cli(config.path())
         .args(base)
-        .args(["users", "show", &id]))))
+        .args(["users", "edit", &id, "--email", "ada@example.com"]));
+    let shown: User = serde_json::from_str(&ok(cli(config.path())
+        .args(base)
+        .args(["users", "show", &id])))
     .expect("shown user");
     assert_eq!(shown.email.as_deref(), Some("ada@example.com"));
 }
@@ -234,10 +172,7 @@ fn users_show_of_an_unknown_id_exits_1() {
 fn the_people_table_has_aligned_columns_under_a_header() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
-    let text =
-        ok(run(cli(config.path()).args([
-            "--url", &d.url, "--token", PRIYA, "users", "list",
-        ])));
+    let text = ok(cli(config.path()).args(["--url", &d.url, "--token", PRIYA, "users", "list"]));
     assert!(!text.contains('\x1b'), "no colour when stdout is a pipe");
     let mut lines = text.lines();
     let header = lines.next().expect("header");
@@ -255,27 +190,23 @@ fn a_token_issued_on_the_command_line_works_and_can_be_revoked() {
     let config = tempfile::tempdir().expect("config dir");
     let admin = std::fs::read_to_string(d.data.path().join("admin.token")).expect("admin token");
     let base = ["--url", d.url.as_str(), "--token", admin.trim(), "--json"];
-    let priya: User = serde_json::from_str(&ok(run(
+    let priya: User = serde_json::from_str(&ok(
         cli(config.path()).args(["--url", &d.url, "--token", PRIYA, "--json", "me"])
-    )))
+    ))
     .expect("me");
     let uid = priya.id.to_string();
-    let issued: IssuedToken = serde_json::from_str(&ok(run(cli(config.path())
+    let issued: IssuedToken = serde_json::from_str(&ok(cli(config.path())
         .args(base)
-        .args(["tokens", "issue", &uid, "--label", "cron"]))))
+        .args(["tokens", "issue", &uid, "--label", "cron"])))
     .expect("issued");
-    let listed: Vec<TokenInfo> = ok(run(cli(config.path())
-        .args(base)
-        .args(["tokens", "list", &uid])))
-    .lines()
-    .map(|l| serde_json::from_str(l).expect("token info"))
-    .collect();
+    let listed: Vec<TokenInfo> = ok(cli(config.path()).args(base).args(["tokens", "list", &uid]))
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("token info"))
+        .collect();
     assert!(listed.iter().any(|t| t.id == issued.id));
-    ok(run(cli(config.path()).args(base).args([
-        "tokens",
-        "revoke",
-        &issued.id.to_string(),
-    ])));
+    ok(cli(config.path())
+        .args(base)
+        .args(["tokens", "revoke", &issued.id.to_string()]));
     let refused = run(cli(config.path()).args(["--url", &d.url, "--token", &issued.token, "me"]));
     assert_eq!(refused.status.code(), Some(3));
 }
@@ -286,40 +217,38 @@ fn projects_create_and_edit_the_crew() {
     let config = tempfile::tempdir().expect("config dir");
     let base = ["--url", d.url.as_str(), "--token", PRIYA, "--json"];
     let users = |role: &str| -> Vec<User> {
-        ok(run(cli(config.path())
+        ok(cli(config.path())
             .args(base)
-            .args(["users", "list", "--role", role])))
+            .args(["users", "list", "--role", role]))
         .lines()
         .map(|l| serde_json::from_str(l).expect("user"))
         .collect()
     };
     let customer = users("customer")[0].id.to_string();
     let crew = users("crew")[0].id;
-    let created: Project = serde_json::from_str(&ok(run(cli(config.path()).args(base).args([
+    let created: Project = serde_json::from_str(&ok(cli(config.path()).args(base).args([
         "projects",
         "create",
         "--name",
         "Loft",
         "--customer",
         &customer,
-    ]))))
+    ])))
     .expect("project");
     assert!(created.crew_ids.is_empty());
-    let edited: Project = serde_json::from_str(&ok(run(cli(config.path()).args(base).args([
+    let edited: Project = serde_json::from_str(&ok(cli(config.path()).args(base).args([
         "projects",
         "edit",
         &created.id.to_string(),
         "--crew",
         &crew.to_string(),
-    ]))))
+    ])))
     .expect("project");
     assert_eq!(edited.crew_ids, vec![crew]);
-    let listed: Vec<Project> = ok(run(cli(config.path())
-        .args(base)
-        .args(["projects", "list"])))
-    .lines()
-    .map(|l| serde_json::from_str(l).expect("project"))
-    .collect();
+    let listed: Vec<Project> = ok(cli(config.path()).args(base).args(["projects", "list"]))
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("project"))
+        .collect();
     assert!(listed.iter().any(|p| p.id == created.id));
 }
 
@@ -337,7 +266,7 @@ fn users_list_all_follows_the_cursors_past_one_page() {
         "list",
     ];
     let count = |extra: &[&str]| {
-        ok(run(cli(config.path()).args(base).args(extra)))
+        ok(cli(config.path()).args(base).args(extra))
             .lines()
             .map(|l| serde_json::from_str::<User>(l).expect("user"))
             .collect::<Vec<_>>()
@@ -355,27 +284,25 @@ fn an_empty_crew_on_the_command_line_empties_the_crew() {
     let config = tempfile::tempdir().expect("config dir");
     let base = ["--url", d.url.as_str(), "--token", PRIYA, "--json"];
     let first: Project = serde_json::from_str(
-        ok(run(cli(config.path())
-            .args(base)
-            .args(["projects", "list"])))
-        .lines()
-        .next()
-        .expect("a demo project"),
+        ok(cli(config.path()).args(base).args(["projects", "list"]))
+            .lines()
+            .next()
+            .expect("a demo project"),
     )
     .expect("project");
     let id = first.id.to_string();
-    let edited: Project = serde_json::from_str(&ok(run(cli(config.path())
+    let edited: Project = serde_json::from_str(&ok(cli(config.path())
         .args(base)
-        .args(["projects", "edit", "--crew", "", &id]))))
+        .args(["projects", "edit", "--crew", "", &id])))
     .expect("project");
     assert!(edited.crew_ids.is_empty());
 }
 
 /// The users of one role in the demo data, through the CLI.
 fn demo_users(d: &Daemon, config: &Path, role: &str) -> Vec<User> {
-    let text = ok(run(cli(config).args([
+    let text = ok(cli(config).args([
         "--url", &d.url, "--token", PRIYA, "--json", "users", "list", "--role", role,
-    ])));
+    ]));
     text.lines()
         .map(|l| serde_json::from_str(l).expect("a user per line"))
         .collect()
@@ -386,7 +313,7 @@ fn portal_link_prints_a_link_that_signs_the_customer_in_once() {
     let d = daemon();
     let config = tempfile::tempdir().expect("config dir");
     let customer = demo_users(&d, config.path(), "customer").remove(0);
-    let text = ok(run(cli(config.path()).args([
+    let text = ok(cli(config.path()).args([
         "--url",
         &d.url,
         "--token",
@@ -396,7 +323,7 @@ fn portal_link_prints_a_link_that_signs_the_customer_in_once() {
         &customer.id.to_string(),
         "--days",
         "2",
-    ])));
+    ]));
     let link: serde_json::Value = serde_json::from_str(&text).expect("json");
     let url = link["url"].as_str().expect("url");
     assert!(
@@ -417,14 +344,14 @@ fn portal_link_prints_a_link_that_signs_the_customer_in_once() {
     );
 
     // The human form prints the link on its own line, for copying.
-    let human = ok(run(cli(config.path()).args([
+    let human = ok(cli(config.path()).args([
         "--url",
         &d.url,
         "--token",
         PRIYA,
         "portal-link",
         &customer.id.to_string(),
-    ])));
+    ]));
     assert!(
         human
             .lines()
@@ -441,7 +368,7 @@ fn portal_link_send_puts_the_link_in_the_customers_conversation() {
         .into_iter()
         .find(|u| u.phone.is_some())
         .expect("a demo customer with a phone");
-    let text = ok(run(cli(config.path()).args([
+    let text = ok(cli(config.path()).args([
         "--url",
         &d.url,
         "--token",
@@ -451,7 +378,7 @@ fn portal_link_send_puts_the_link_in_the_customers_conversation() {
         &customer.id.to_string(),
         "--send",
         "sms",
-    ])));
+    ]));
     let answer: serde_json::Value = serde_json::from_str(&text).expect("json");
     let message_id: commcenter::Id = answer["sent_message_id"].as_str().unwrap().parse().unwrap();
     let agent = commcenter::client::Client::new(&d.url, Some(PRIYA.to_owned()));

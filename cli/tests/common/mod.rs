@@ -92,7 +92,11 @@ pub fn run(command: &mut Command) -> Output {
 
 /// Stdout of a run that must succeed.
 pub fn ok(command: &mut Command) -> String {
-    let output = run(command);
+    succeeded(run(command))
+}
+
+/// Stdout of a finished run that must have succeeded.
+pub fn succeeded(output: Output) -> String {
     assert!(
         output.status.success(),
         "failed ({:?}): {}",
