@@ -111,6 +111,14 @@ const CC = (() => {
   function focusThread() {
     (matchMedia('(min-width: 50rem)').matches ? $('body') : $('thread-title')).focus();
   }
+  // Back from a thread to the list (the phone layout's "Back").
+  function closeThread(thread, drawList) {
+    document.body.classList.remove('reading');
+    thread.close();
+    $('thread-view').hidden = true;
+    drawList();
+    $('conversations').querySelector('button')?.focus();
+  }
   function size(bytes) {
     if (bytes < 1024) return bytes + ' B';
     if (bytes < 1048576) return (bytes / 1024).toFixed(0) + ' KB';
@@ -500,5 +508,5 @@ const CC = (() => {
     return parts;
   }
 
-  return { $, el, api, signIn, start, say, when, focusThread, session };
+  return { $, el, api, signIn, start, say, when, focusThread, closeThread, session };
 })();

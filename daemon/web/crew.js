@@ -35,14 +35,6 @@
     drawList();
   }
 
-  function back() {
-    document.body.classList.remove('reading');
-    parts.thread.close();
-    $('thread-view').hidden = true;
-    drawList();
-    $('conversations').querySelector('button')?.focus();
-  }
-
   async function reload() {
     const page = await api('GET', '/projects?limit=100');
     projects.clear();
@@ -91,5 +83,5 @@
   });
 
   addEventListener('offline', () => { $('live').textContent = 'Offline: messages wait and are sent when the connection is back.'; });
-  $('back').addEventListener('click', back);
+  $('back').addEventListener('click', () => CC.closeThread(parts.thread, drawList));
 })();

@@ -34,14 +34,6 @@
     drawList();
   }
 
-  function back() {
-    document.body.classList.remove('reading');
-    parts.thread.close();
-    $('thread-view').hidden = true;
-    drawList();
-    $('conversations').querySelector('button')?.focus();
-  }
-
   async function reload() {
     const page = await api('GET', '/conversations?kind=customer&limit=100');
     conversations.clear();
@@ -90,7 +82,7 @@
   });
   drawPresence();
 
-  $('back').addEventListener('click', back);
+  $('back').addEventListener('click', () => CC.closeThread(parts.thread, drawList));
   $('new-conversation').addEventListener('submit', async (e) => {
     e.preventDefault();
     const subject = $('subject').value.trim();
