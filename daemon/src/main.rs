@@ -35,6 +35,9 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
 async fn run(settings: Settings) -> anyhow::Result<()> {
     let listen = settings.listen;
     let data_dir = settings.data_dir.clone();
+    // Installed before anything is printed: a SIGTERM that arrives right
+    // after "listening" must close the store, not kill the process.
+    let shutdown = shutdown_signal()?;
     let opened = AppState::open(settings).await?;
     if let Some(secret) = &opened.new_admin_secret {
         // Printed once; also in DATA_DIR/admin.token (0600).
@@ -50,19 +53,23 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     // With no provider configured, messages go to DATA_DIR/outbox.log.
     println!("outbox: {}", opened.state.outbox.transports().describe());
     println!("commcenterd listening on http://{}", listener.local_addr()?);
-    commcenterd::serve(listener, opened.state, shutdown_signal()).await?;
+    commcenterd::serve(listener, opened.state, shutdown).await?;
     Ok(())
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// A future that completes on SIGINT or SIGTERM. Both handlers are
+/// registered when this returns, not when the future is first polled.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    tracing::info!("shutdown requested");
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("shutdown requested");
+    })
 }
 
 fn init_logging(settings: &Settings) {

@@ -184,7 +184,10 @@ fn restore_refuses_a_manifest_that_lists_no_store() {
 async fn doctor_finds_nothing_wrong_with_a_data_dir_the_daemon_made() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    Process::start(&data, &[]).terminate();
+    // SIGTERM the moment it says it listens: the handler must already be
+    // installed, so the daemon closes its store and exits 0.
+    let stopped = Process::start(&data, &[]).terminate();
+    assert!(stopped.success(), "commcenterd exited with {stopped}");
     // A threshold of 1 %: the test is about the data dir, not this host's disk.
     let checked = commcenterd(
         &[
