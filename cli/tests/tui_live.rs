@@ -309,3 +309,38 @@ async fn a_template_renders_and_a_file_goes_up_and_comes_back_byte_for_byte() {
     .await;
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_coming_online_shows_in_the_console() {
+    use commcenter_tui::action::Loaded;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
+    let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
+    let aisha = Client::new(&url, Some("cct_demo_aisha".to_owned()));
+    let aisha_id = aisha.me().await.expect("me").id;
+    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
+    let commands = worker::spawn(priya, tx);
+    next(&mut actions, |a| *a == Action::Live(Live::Resync)).await;
+    let Loaded::Presence(before) = answer(&commands, &mut actions, Command::LoadPresence).await
+    else {
+        panic!("presence");
+    };
+    let was = before.iter().find(|p| p.user_id == aisha_id);
+    assert_eq!(was.map(|p| p.online), Some(false), "{before:?}");
+
+    // Aisha opens her portal: any WebSocket of hers will do.
+    let (aisha_tx, _aisha_actions) = tokio::sync::mpsc::unbounded_channel();
+    let _portal = worker::spawn(aisha, aisha_tx);
+    next(
+        &mut actions,
+        |a| matches!(a, Action::Live(Live::Presence(p)) if p.user_id == aisha_id && p.online),
+    )
+    .await;
+    let Loaded::Presence(after) = answer(&commands, &mut actions, Command::LoadPresence).await
+    else {
+        panic!("presence");
+    };
+    let now = after.iter().find(|p| p.user_id == aisha_id);
+    assert_eq!(now.map(|p| p.online), Some(true), "{after:?}");
+    daemon.stop().await;
+}

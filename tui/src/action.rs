@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use commcenter::wire::{
     AnalyticsOverview, Channel, Conversation, ConversationFilter, ConversationPatch,
-    CustomerAnalytics, EventData, FileMeta, Message, NewMessage, NewUser, Page, Project,
+    CustomerAnalytics, EventData, FileMeta, Message, NewMessage, NewUser, Page, Presence, Project,
     RenderedTemplate, SearchHit, Template, TypingState, User,
 };
 use commcenter::{Id, Timestamp};
@@ -87,6 +87,8 @@ pub enum Action {
 pub enum Loaded {
     Me(User),
     Users(Vec<User>),
+    /// Who is connected, and when the others were last seen.
+    Presence(Vec<Presence>),
     User(User),
     Conversations(Page<Conversation>),
     /// The next page of the list, for the same filter.
@@ -166,6 +168,8 @@ pub enum Live {
         user_id: Id,
         state: TypingState,
     },
+    /// A user came online or went offline.
+    Presence(Presence),
     /// History was lost (or this is a fresh connection): reload what is shown.
     Resync,
 }
@@ -194,6 +198,7 @@ impl ConnState {
 pub enum Command {
     FetchMe,
     LoadUsers,
+    LoadPresence,
     FetchUser(Id),
     FetchConversation(Id),
     LoadConversations(ConversationFilter),

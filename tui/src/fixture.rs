@@ -327,7 +327,32 @@ pub fn app() -> App {
     app.list.last_channel.insert(BOILER, Channel::InApp);
     app.list.last_channel.insert(INVOICE, Channel::Email);
     app.list.last_channel.insert(KITCHEN, Channel::Sms);
+    for p in presence() {
+        app.presence.insert(p.user_id, p);
+    }
     app
+}
+
+/// Aisha is on the portal now; Ben was, three hours ago; the others never.
+pub fn presence() -> Vec<commcenter::wire::Presence> {
+    use commcenter::wire::Presence;
+    vec![
+        Presence {
+            user_id: AISHA,
+            online: true,
+            last_seen_at: Some(NOW),
+        },
+        Presence {
+            user_id: BEN,
+            online: false,
+            last_seen_at: Some(ago(180)),
+        },
+        Presence {
+            user_id: CARMEN,
+            online: false,
+            last_seen_at: None,
+        },
+    ]
 }
 
 /// [`app`] with the boiler conversation open.

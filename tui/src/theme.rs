@@ -116,6 +116,11 @@ impl Theme {
         }
     }
 
+    /// A user who is connected now.
+    pub fn online(&self) -> Style {
+        self.fg(Color::Green, Modifier::BOLD)
+    }
+
     pub fn connection(&self, connected: bool) -> Style {
         if connected {
             self.fg(Color::Green, Modifier::empty())

@@ -12,7 +12,7 @@ mod thread;
 
 use std::collections::{BTreeSet, HashMap};
 
-use commcenter::wire::{Message, RenderedTemplate, Role, Template, User};
+use commcenter::wire::{Message, Presence, RenderedTemplate, Role, Template, User};
 use commcenter::{Id, Timestamp};
 
 pub use analytics::{Analytics, RANGES};
@@ -104,6 +104,9 @@ pub struct App {
     pub users: HashMap<Id, User>,
     /// Users asked for and not yet answered, so each is asked for once.
     pub users_requested: BTreeSet<Id>,
+    /// Who is connected: loaded at start and on a resync, then kept by the
+    /// WebSocket's `presence` frames.
+    pub presence: HashMap<Id, Presence>,
     pub list: ConversationList,
     pub thread: Option<Thread>,
     pub search: SearchState,
@@ -140,6 +143,7 @@ impl App {
             me: None,
             users: HashMap::new(),
             users_requested: BTreeSet::new(),
+            presence: HashMap::new(),
             list: ConversationList::default(),
             thread: None,
             search: SearchState::default(),
@@ -198,6 +202,11 @@ impl App {
             Some(user) => user.name.clone(),
             None => "…".to_owned(),
         }
+    }
+
+    /// Whether `id` is connected now; `None` while presence is unknown.
+    pub fn online(&self, id: Id) -> Option<bool> {
+        self.presence.get(&id).map(|p| p.online)
     }
 
     pub fn role_of(&self, id: Id) -> Option<Role> {

@@ -53,6 +53,9 @@ pub(super) fn apply(app: &mut App, live: Live, fx: &mut Vec<Effect>) {
             }
             want_user(app, user_id, fx);
         }
+        Live::Presence(presence) => {
+            app.presence.insert(presence.user_id, presence);
+        }
         Live::Resync => reload(app, fx),
     }
 }

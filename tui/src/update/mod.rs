@@ -34,6 +34,7 @@ pub fn start(app: &App) -> Vec<Effect> {
     vec![
         Effect::Request(Command::FetchMe),
         Effect::Request(Command::LoadUsers),
+        Effect::Request(Command::LoadPresence),
         Effect::Request(Command::LoadRecentChannels),
         Effect::Request(Command::LoadConversations(
             app.list.filter.to_api(app.my_id()),
@@ -220,6 +221,9 @@ fn on_loaded(app: &mut App, loaded: Loaded, fx: &mut Vec<Effect>) {
         Loaded::User(user) => {
             app.users.insert(user.id, user);
         }
+        Loaded::Presence(all) => {
+            app.presence = all.into_iter().map(|p| (p.user_id, p)).collect();
+        }
         Loaded::Conversations(page) => list::loaded(app, page, fx),
         Loaded::MoreConversations(page) => list::more_loaded(app, page, fx),
         Loaded::Conversation(c) => list::conversation_loaded(app, c, fx),
@@ -296,6 +300,8 @@ fn reload(app: &mut App, fx: &mut Vec<Effect>) {
         _ => {}
     }
     app.list.loading = true;
+    // Frames missed while disconnected: ask again who is online.
+    fx.push(Effect::Request(Command::LoadPresence));
     fx.push(Effect::Request(Command::LoadConversations(
         app.list.filter.to_api(app.my_id()),
     )));

@@ -2,7 +2,7 @@
 
 use commcenter::wire::{
     Channel, ConversationPatch, ConversationStatus, Direction, EventData, Message, MessageStatus,
-    Page, ReceiptState, SearchHit, TypingState,
+    Page, Presence, ReceiptState, SearchHit, TypingState,
 };
 use commcenter::Id;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -567,6 +567,43 @@ fn typing_expires_without_a_refresh() {
     );
     update(&mut app, Action::Tick(NOW.plus_millis(10_000)));
     assert!(app.thread.as_ref().unwrap().typing.is_empty());
+}
+
+// Presence.
+
+#[test]
+fn the_console_asks_who_is_online_as_it_starts_and_after_a_resync() {
+    let app = fixture::app();
+    assert!(requests(&super::start(&app)).contains(&&Command::LoadPresence));
+    let mut app = fixture::app_in_thread();
+    let fx = update(&mut app, Action::Live(Live::Resync));
+    assert!(requests(&fx).contains(&&Command::LoadPresence));
+}
+
+#[test]
+fn presence_frames_keep_who_is_online() {
+    let mut app = fixture::app();
+    update(
+        &mut app,
+        Action::Loaded(Loaded::Presence(vec![Presence {
+            user_id: BEN,
+            online: false,
+            last_seen_at: None,
+        }])),
+    );
+    // A fresh answer replaces what was known: Aisha is no longer listed.
+    assert_eq!(app.online(AISHA), None);
+    assert_eq!(app.online(BEN), Some(false));
+    let fx = update(
+        &mut app,
+        Action::Live(Live::Presence(Presence {
+            user_id: BEN,
+            online: true,
+            last_seen_at: Some(NOW),
+        })),
+    );
+    assert_eq!(app.online(BEN), Some(true));
+    assert!(fx.is_empty(), "nothing to ask for: {fx:?}");
 }
 
 // Search.

@@ -65,7 +65,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            let row = customer_row(app, u);
+            let row = customer_row(app, u, theme);
             if offset + i == customers.selected && !customers.finding {
                 row.style(theme.selected())
             } else {
@@ -83,16 +83,22 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Table::new(body, widths).header(header), table);
 }
 
-fn customer_row<'a>(app: &App, u: &'a User) -> Row<'a> {
-    let seen = u
-        .last_seen_at
-        .map(|t| app.clock().short(t))
-        .unwrap_or_default();
+fn customer_row<'a>(app: &App, u: &'a User, theme: &Theme) -> Row<'a> {
+    let seen = if app.online(u.id) == Some(true) {
+        Span::styled("online", theme.online())
+    } else {
+        let last = app.presence.get(&u.id).and_then(|p| p.last_seen_at);
+        Span::raw(
+            last.or(u.last_seen_at)
+                .map(|t| app.clock().short(t))
+                .unwrap_or_default(),
+        )
+    };
     Row::new(vec![
-        format!("  {}", truncate(&u.name, 20)),
-        u.phone.clone().unwrap_or_default(),
-        u.email.clone().unwrap_or_default(),
-        seen,
+        Line::raw(format!("  {}", truncate(&u.name, 20))),
+        Line::raw(u.phone.clone().unwrap_or_default()),
+        Line::raw(u.email.clone().unwrap_or_default()),
+        Line::from(seen),
     ])
 }
 
@@ -119,10 +125,16 @@ fn draw_page(frame: &mut Frame, area: Rect, app: &App, page: &CustomerPage, them
         .collect::<Vec<_>>()
         .join(" · ");
     let lines = vec![
-        Line::from(vec![
-            Span::styled(format!(" {}", customer.name), theme.title()),
-            Span::styled(format!("  {contact}"), theme.dim()),
-        ]),
+        Line::from(
+            [
+                Span::styled(format!(" {}", customer.name), theme.title()),
+                Span::styled(format!("  {contact}"), theme.dim()),
+                Span::raw("  "),
+            ]
+            .into_iter()
+            .chain(super::presence(app, customer.id, theme))
+            .collect::<Vec<_>>(),
+        ),
         Line::raw(""),
     ];
     frame.render_widget(Paragraph::new(lines), who);

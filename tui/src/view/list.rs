@@ -108,7 +108,15 @@ fn row<'a>(app: &'a App, theme: &Theme, c: &'a Conversation, selected: bool) -> 
         (_, Some(ch)) => Span::styled(channel_icon(*ch), theme.dim()),
         (_, None) => Span::styled(" ·", theme.dim()),
     };
-    let name = truncate(&customer_label(app, c), 18);
+    // Two columns kept for the online mark, so that names stay aligned. A
+    // project's chat is the crew's: its customer's presence is not news.
+    let direct = c.kind != ConversationKind::Project;
+    let online = if direct && app.online(c.customer_id) == Some(true) {
+        Span::styled(format!("{} ", super::ONLINE), theme.online())
+    } else {
+        Span::raw("  ")
+    };
+    let name = truncate(&customer_label(app, c), 16);
     let preview = c
         .last_message_preview
         .clone()
@@ -136,7 +144,7 @@ fn row<'a>(app: &'a App, theme: &Theme, c: &'a Conversation, selected: bool) -> 
         Line::from(waiting),
         Line::from(Span::styled(glyph, status_style)),
         Line::from(channel),
-        Line::from(Span::styled(name, name_style)),
+        Line::from(vec![online, Span::styled(name, name_style)]),
         Line::from(Span::raw(preview)),
         Line::from(Span::styled(when, theme.dim())).right_aligned(),
         Line::from(unread).right_aligned(),

@@ -175,6 +175,26 @@ pub(crate) fn scroll(
 }
 
 /// A rectangle of `width`×`height` centred in `area`, clamped to it.
+/// Marks a user who is connected now (the status column has `●`).
+pub(crate) const ONLINE: &str = "◉";
+
+/// `◉ online`, or `○ seen Nov 26 14:02` from presence or the user record;
+/// `None` for someone never connected, or while nothing is known.
+pub(crate) fn presence(app: &App, id: commcenter::Id, theme: &Theme) -> Option<Span<'static>> {
+    if app.online(id) == Some(true) {
+        return Some(Span::styled(format!("{ONLINE} online"), theme.online()));
+    }
+    let seen = app
+        .presence
+        .get(&id)
+        .and_then(|p| p.last_seen_at)
+        .or_else(|| app.users.get(&id).and_then(|u| u.last_seen_at))?;
+    Some(Span::styled(
+        format!("○ seen {}", app.clock().long(seen)),
+        theme.dim(),
+    ))
+}
+
 pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);

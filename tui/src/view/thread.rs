@@ -53,6 +53,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, thread: &Thread, theme:
             theme.role(app.role_of(c.customer_id)),
         ),
     ];
+    if let Some(presence) = super::presence(app, c.customer_id, theme) {
+        spans.push(Span::raw(" "));
+        spans.push(presence);
+    }
     if let Some(subject) = &c.subject {
         spans.push(Span::styled(format!(" · {subject}"), Style::new()));
     }

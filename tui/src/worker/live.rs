@@ -210,7 +210,8 @@ fn on_text(
                 state,
             }),
         ),
-        LiveFrame::Presence(_) | LiveFrame::Pong | LiveFrame::Error { .. } => None,
+        LiveFrame::Presence(presence) => send(actions, Action::Live(Live::Presence(presence))),
+        LiveFrame::Pong | LiveFrame::Error { .. } => None,
     }
 }
 
@@ -228,6 +229,21 @@ mod tests {
             seq: 5,
             epoch: "e1".to_owned(),
         })
+    }
+
+    #[test]
+    fn a_presence_frame_becomes_a_live_action() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut at = resume();
+        let frame = r#"{"type":"presence","data":{"user_id":"01M8VTBDDGJXVGA22PEHVT0F04","online":true,"last_seen_at":"2026-11-26T14:30:00.000Z"}}"#;
+        assert!(on_text(frame, &mut at, &tx).is_none());
+        match rx.try_recv().unwrap() {
+            Action::Live(Live::Presence(p)) => {
+                assert!(p.online);
+                assert_eq!(p.user_id.to_string(), "01M8VTBDDGJXVGA22PEHVT0F04");
+            }
+            other => panic!("expected presence, got {other:?}"),
+        }
     }
 
     #[test]

@@ -95,6 +95,7 @@ async fn perform(client: &Client, command: Command) -> Result<Option<Loaded>, Cl
     let loaded = match command {
         Command::FetchMe => Loaded::Me(client.me().await?),
         Command::LoadUsers => Loaded::Users(client.list_users(None, None).await?.items),
+        Command::LoadPresence => Loaded::Presence(client.presence().await?),
         Command::FetchUser(id) => Loaded::User(client.get_user(id).await?),
         Command::FetchConversation(id) => Loaded::Conversation(client.get_conversation(id).await?),
         Command::LoadConversations(filter) => Loaded::Conversations(
