@@ -183,8 +183,8 @@ async fn answer(
 async fn the_customers_projects_and_analytics_screens_load_from_the_demo_daemon() {
     use commcenter_tui::action::Loaded;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
-    let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
+    let (daemon, daemon_url) = start(dir.path(), "127.0.0.1:0").await;
+    let priya = Client::new(&daemon_url, Some("cct_demo_priya".to_owned()));
     let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
     let commands = worker::spawn(priya, tx);
 
@@ -199,11 +199,43 @@ async fn the_customers_projects_and_analytics_screens_load_from_the_demo_daemon(
         users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
         ["James Whitfield"]
     );
-    let link = Command::PortalLink(users[0].id);
+    let link = Command::PortalLink {
+        user_id: users[0].id,
+        send: None,
+    };
     let Loaded::PortalLink { url, .. } = answer(&commands, &mut actions, link).await else {
         panic!("portal link");
     };
     assert!(url.contains("/portal#code="), "{url}");
+    // Sent by email: it lands in James's open conversation, link and all.
+    let link = Command::PortalLink {
+        user_id: users[0].id,
+        send: Some(commcenter::wire::Channel::Email),
+    };
+    let Loaded::PortalLink {
+        url: sent_url,
+        sent,
+        ..
+    } = answer(&commands, &mut actions, link).await
+    else {
+        panic!("portal link");
+    };
+    assert_eq!(sent, Some(commcenter::wire::Channel::Email));
+    let staff = Client::new(&daemon_url, Some("cct_demo_priya".to_owned()));
+    let opened = commcenter::outreach::open_conversation(&staff, users[0].id, None, None)
+        .await
+        .expect("James's open conversation");
+    assert!(
+        !opened.created,
+        "the link went into an existing conversation"
+    );
+    let newest = staff
+        .list_messages(opened.conversation_id, Some(1), None)
+        .await
+        .expect("messages");
+    let message = &newest.items[0];
+    assert!(message.body.contains(&sent_url), "{message:?}");
+    assert_eq!(message.channel, commcenter::wire::Channel::Email);
 
     let Loaded::Projects(projects) = answer(&commands, &mut actions, Command::LoadProjects).await
     else {

@@ -126,6 +126,8 @@ pub enum Loaded {
         user_id: Id,
         url: String,
         expires_at: Timestamp,
+        /// The channel it was sent on, when it was sent.
+        sent: Option<Channel>,
     },
     Projects(Vec<Project>),
     /// The newest messages of a project's crew channel, to find where each
@@ -246,7 +248,11 @@ pub enum Command {
     CreateCustomer(NewUser),
     LoadCustomerConversations(Id),
     LoadCustomerFigures(Id),
-    PortalLink(Id),
+    /// Make a portal link for a customer; send it on `send` when given.
+    PortalLink {
+        user_id: Id,
+        send: Option<Channel>,
+    },
     LoadProjects,
     LoadCrewMessages {
         project_id: Id,

@@ -2,7 +2,7 @@
 //! member's web page (staff); printed, or sent to a customer by SMS or email.
 
 use commcenter::client::Client;
-use commcenter::wire::{Channel, NewMessage, NewPortalLink, PortalLink, Role, User};
+use commcenter::wire::{Channel, NewPortalLink, PortalLink, Role, User};
 use commcenter::Id;
 use serde::Serialize;
 
@@ -77,21 +77,13 @@ async fn send(
     link: &PortalLink,
     channel: Channel,
 ) -> anyhow::Result<Id> {
-    let conversation =
-        super::send::open_conversation(client, user.id, Some("Your messages with us".into()), None)
-            .await?;
-    let first_name = user.name.split_whitespace().next().unwrap_or(&user.name);
-    let body = format!(
-        "Hello {first_name}, you can read and answer our messages here: {} \
-         (the link works once and until {}).",
-        link.url,
-        link.expires_at.to_string().get(..10).unwrap_or_default()
-    );
-    let message = NewMessage {
-        channel: Some(channel),
-        body: Some(body),
-        subject: (channel == Channel::Email).then(|| "Your link to our messages".to_owned()),
-        ..NewMessage::default()
-    };
-    Ok(client.send_message(conversation, &message).await?.id)
+    let opened = super::send::open_conversation(
+        client,
+        user.id,
+        Some(commcenter::outreach::PORTAL_SUBJECT.to_owned()),
+        None,
+    )
+    .await?;
+    let message = commcenter::outreach::portal_link_message(user, link, channel);
+    Ok(client.send_message(opened, &message).await?.id)
 }

@@ -7,10 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use commcenter::client::Client;
-use commcenter::wire::{
-    Channel, ConversationFilter, ConversationKind, ConversationStatus, Location, NewConversation,
-    NewMessage,
-};
+use commcenter::wire::{Channel, Location, NewMessage};
 use commcenter::Id;
 
 use super::messages::{line, parse_channel};
@@ -154,37 +151,19 @@ pub async fn run(args: Args, client: &Client, out: &Output) -> anyhow::Result<()
     out.one(&message, line)
 }
 
-/// The customer's most recently active open conversation, or a new one.
-/// A new one is created under `KEY:conversation`, so a retried command
-/// opens it only once.
+/// The customer's most recently active open conversation, or a new one
+/// (said on stderr).
 pub(crate) async fn open_conversation(
     client: &Client,
     customer: Id,
     subject: Option<String>,
     key: Option<&str>,
 ) -> anyhow::Result<Id> {
-    let filter = ConversationFilter {
-        status: Some(ConversationStatus::Open),
-        customer_id: Some(customer),
-        kind: Some(ConversationKind::Customer),
-        ..Default::default()
-    };
-    let page = client
-        .list_conversations_page(&filter, Some(1), None)
-        .await?;
-    if let Some(open) = page.items.first() {
-        return Ok(open.id);
+    let opened = commcenter::outreach::open_conversation(client, customer, subject, key).await?;
+    if opened.created {
+        eprintln!("Opened conversation {}", opened.conversation_id);
     }
-    let new = NewConversation {
-        customer_id: customer,
-        subject,
-    };
-    let key = key.map(|k| format!("{k}:conversation"));
-    let created = client
-        .create_conversation_keyed(&new, key.as_deref())
-        .await?;
-    eprintln!("Opened conversation {}", created.id);
-    Ok(created.id)
+    Ok(opened.conversation_id)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod thread;
 
 use std::collections::{BTreeSet, HashMap};
 
-use commcenter::wire::{Message, Presence, RenderedTemplate, Role, Template, User};
+use commcenter::wire::{Channel, Message, Presence, RenderedTemplate, Role, Template, User};
 use commcenter::{Id, Timestamp};
 
 pub use analytics::{Analytics, RANGES};
@@ -72,6 +72,12 @@ pub enum Popup {
         save: bool,
     },
     Form(Form),
+    /// How to give a customer their portal link: shown here, or sent by
+    /// SMS or email (`channels[i]` for `picker.entries[i]`).
+    PortalLink {
+        picker: Picker,
+        channels: Vec<Option<Channel>>,
+    },
     /// A rendered template; Enter puts it in the reply editor.
     Preview(Box<TemplatePreview>),
 }
@@ -167,7 +173,12 @@ impl App {
     pub fn focus(&self) -> Focus {
         match &self.popup {
             Some(Popup::Help) => Focus::Help,
-            Some(Popup::Assign(_) | Popup::Templates(_) | Popup::Files { .. }) => Focus::Picker,
+            Some(
+                Popup::Assign(_)
+                | Popup::Templates(_)
+                | Popup::Files { .. }
+                | Popup::PortalLink { .. },
+            ) => Focus::Picker,
             Some(Popup::Tags(_) | Popup::Form(_)) => Focus::Prompt,
             Some(Popup::Preview(_)) => Focus::Preview,
             None => self.screen_focus(),

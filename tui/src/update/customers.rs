@@ -1,13 +1,13 @@
 //! Keys and answers for the customers screen: find, create, a customer's
 //! page with their conversations and figures, a portal link.
 
-use commcenter::wire::{Conversation, CustomerAnalytics, NewUser, Role, User};
+use commcenter::wire::{Channel, Conversation, CustomerAnalytics, NewUser, Role, User};
 use commcenter::{Id, Timestamp};
 use crossterm::event::KeyEvent;
 
 use super::{open_thread, want_user};
 use crate::action::{Action, Command, Effect};
-use crate::state::{App, CustomerPage, Form, FormPurpose, Popup, Screen};
+use crate::state::{App, CustomerPage, Form, FormPurpose, Picker, Popup, Screen};
 
 pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     if app.customers.detail.is_some() {
@@ -127,8 +127,8 @@ fn page(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         Action::Top => page.selected = 0,
         Action::Bottom => page.selected = page.conversations.len().saturating_sub(1),
         Action::PortalLink => {
-            fx.push(Effect::Request(Command::PortalLink(page.id())));
-            app.notice = Some("making a portal link…".to_owned());
+            let customer = app.users.get(&page.id()).unwrap_or(&page.customer);
+            app.popup = Some(portal_link_picker(customer));
         }
         Action::Open => {
             if let Some(c) = page.conversations.get(page.selected).cloned() {
@@ -199,8 +199,60 @@ pub(super) fn figures_loaded(app: &mut App, figures: CustomerAnalytics) {
     }
 }
 
-pub(super) fn portal_link(app: &mut App, user_id: Id, url: String, expires_at: Timestamp) {
-    app.notice = Some(format!("portal link for {}: {url}", app.user_name(user_id)));
+/// Ways to give `customer` their link: shown here, or sent on a channel
+/// they have an address for.
+fn portal_link_picker(customer: &User) -> Popup {
+    let mut entries = vec![("Show the link here".to_owned(), None)];
+    let mut channels = vec![None];
+    if let Some(phone) = &customer.phone {
+        entries.push((format!("Send it by SMS to {phone}"), None));
+        channels.push(Some(Channel::Sms));
+    }
+    if let Some(email) = &customer.email {
+        entries.push((format!("Send it by email to {email}"), None));
+        channels.push(Some(Channel::Email));
+    }
+    Popup::PortalLink {
+        picker: Picker {
+            title: format!("Portal link for {}", customer.name),
+            entries,
+            selected: 0,
+        },
+        channels,
+    }
+}
+
+/// Enter in the portal link picker.
+pub(super) fn make_portal_link(app: &mut App, send: Option<Channel>, fx: &mut Vec<Effect>) {
+    app.popup = None;
+    let Some(page) = &app.customers.detail else {
+        return;
+    };
+    fx.push(Effect::Request(Command::PortalLink {
+        user_id: page.id(),
+        send,
+    }));
+    app.notice = Some(match send {
+        Some(_) => "making and sending a portal link…".to_owned(),
+        None => "making a portal link…".to_owned(),
+    });
+}
+
+pub(super) fn portal_link(
+    app: &mut App,
+    user_id: Id,
+    url: String,
+    expires_at: Timestamp,
+    sent: Option<Channel>,
+) {
+    let name = app.user_name(user_id);
+    app.notice = Some(match sent {
+        Some(channel) => format!(
+            "portal link sent to {name} by {}",
+            crate::view::channel_name(channel)
+        ),
+        None => format!("portal link for {name}: {url}"),
+    });
     if let Some(page) = &mut app.customers.detail {
         if page.id() == user_id {
             page.portal_link = Some((url, expires_at));

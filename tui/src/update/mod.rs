@@ -257,7 +257,8 @@ fn on_loaded(app: &mut App, loaded: Loaded, fx: &mut Vec<Effect>) {
             user_id,
             url,
             expires_at,
-        } => customers::portal_link(app, user_id, url, expires_at),
+            sent,
+        } => customers::portal_link(app, user_id, url, expires_at, sent),
         Loaded::Projects(items) => projects::loaded(app, items, fx),
         Loaded::CrewMessages {
             project_id,

@@ -16,13 +16,19 @@ pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     match (popup, action) {
         (_, Action::Back) => app.popup = None,
         (
-            Popup::Assign(picker) | Popup::Templates(picker) | Popup::Files { picker, .. },
+            Popup::Assign(picker)
+            | Popup::Templates(picker)
+            | Popup::Files { picker, .. }
+            | Popup::PortalLink { picker, .. },
             Action::Down,
         ) => {
             picker.selected = (picker.selected + 1).min(picker.entries.len().saturating_sub(1));
         }
         (
-            Popup::Assign(picker) | Popup::Templates(picker) | Popup::Files { picker, .. },
+            Popup::Assign(picker)
+            | Popup::Templates(picker)
+            | Popup::Files { picker, .. }
+            | Popup::PortalLink { picker, .. },
             Action::Up,
         ) => picker.selected = picker.selected.saturating_sub(1),
         (Popup::Assign(picker), Action::Open) => {
@@ -46,6 +52,10 @@ pub(super) fn on(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             if let Some(id) = chosen(picker) {
                 files::chosen(app, id, save, fx);
             }
+        }
+        (Popup::PortalLink { picker, channels }, Action::Open) => {
+            let send = channels.get(picker.selected).copied().flatten();
+            customers::make_portal_link(app, send, fx);
         }
         (Popup::Preview(preview), Action::Open) => {
             let preview = (**preview).clone();

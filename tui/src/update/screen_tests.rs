@@ -176,8 +176,17 @@ fn p_on_a_customers_page_asks_for_a_portal_link_and_shows_it() {
     let mut app = fixture::app_with_everything();
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Enter);
-    let asked = requests(press(&mut app, KeyCode::Char('p')));
-    assert_eq!(asked, [Command::PortalLink(AISHA)]);
+    assert!(requests(press(&mut app, KeyCode::Char('p'))).is_empty());
+    assert!(matches!(app.popup, Some(Popup::PortalLink { .. })));
+    let asked = requests(press(&mut app, KeyCode::Enter));
+    assert_eq!(
+        asked,
+        [Command::PortalLink {
+            user_id: AISHA,
+            send: None
+        }]
+    );
+    assert!(app.popup.is_none());
     let url = "http://127.0.0.1:8080/portal#code=abc".to_owned();
     update(
         &mut app,
@@ -185,11 +194,48 @@ fn p_on_a_customers_page_asks_for_a_portal_link_and_shows_it() {
             user_id: AISHA,
             url: url.clone(),
             expires_at: NOW,
+            sent: None,
         }),
     );
     let page = app.customers.detail.as_ref().unwrap();
     assert_eq!(page.portal_link.as_ref().map(|l| &l.0), Some(&url));
     assert!(app.notice.as_deref().unwrap().contains(&url));
+}
+
+#[test]
+fn the_portal_link_picker_offers_the_channels_a_customer_can_be_sent_it_on() {
+    let mut app = fixture::app_with_everything();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('p'));
+    let Some(Popup::PortalLink { picker, channels }) = &app.popup else {
+        panic!("the picker");
+    };
+    // Aisha has a phone and an email address.
+    assert_eq!(channels, &[None, Some(Channel::Sms), Some(Channel::Email)]);
+    assert!(picker.entries[1].0.contains("+44 7700 900300"));
+    press(&mut app, KeyCode::Char('j'));
+    let asked = requests(press(&mut app, KeyCode::Enter));
+    assert_eq!(
+        asked,
+        [Command::PortalLink {
+            user_id: AISHA,
+            send: Some(Channel::Sms)
+        }]
+    );
+    update(
+        &mut app,
+        Action::Loaded(Loaded::PortalLink {
+            user_id: AISHA,
+            url: "http://127.0.0.1:8080/portal#code=abc".to_owned(),
+            expires_at: NOW,
+            sent: Some(Channel::Sms),
+        }),
+    );
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("portal link sent to Aisha Khan by SMS")
+    );
 }
 
 // Projects.

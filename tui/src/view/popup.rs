@@ -13,9 +13,12 @@ use crate::theme::Theme;
 pub(super) fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.popup {
         Some(Popup::Help) => help(frame, area, app, theme),
-        Some(Popup::Assign(picker) | Popup::Templates(picker) | Popup::Files { picker, .. }) => {
-            pick(frame, area, picker, theme)
-        }
+        Some(
+            Popup::Assign(picker)
+            | Popup::Templates(picker)
+            | Popup::Files { picker, .. }
+            | Popup::PortalLink { picker, .. },
+        ) => pick(frame, area, picker, theme),
         Some(Popup::Form(form)) => draw_form(frame, area, form, theme),
         Some(Popup::Preview(preview)) => draw_preview(frame, area, preview, theme),
         Some(Popup::Tags(editor)) => {

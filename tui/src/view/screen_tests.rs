@@ -88,6 +88,7 @@ fn customer_page() {
             user_id: AISHA,
             url: "http://127.0.0.1:8080/portal#code=4fK2pQ".to_owned(),
             expires_at: fixture::NOW.plus_millis(7 * 86_400_000),
+            sent: None,
         }),
     );
     assert_screen("customer_page", &app);
@@ -125,6 +126,15 @@ fn analytics_while_loading() {
     let mut app = fixture::app();
     press(&mut app, KeyCode::Char('4'));
     assert_screen("analytics_loading", &app);
+}
+
+#[test]
+fn portal_link_picker() {
+    let mut app = fixture::app_with_everything();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('p'));
+    assert_screen("portal_link_picker", &app);
 }
 
 #[test]

@@ -205,7 +205,7 @@ async fn more(client: &Client, command: Command) -> Result<Loaded, ClientError> 
                 .analytics_customer(id, &AnalyticsRange::default(), false)
                 .await?,
         )),
-        Command::PortalLink(user_id) => portal_link(client, user_id).await?,
+        Command::PortalLink { user_id, send } => portal_link(client, user_id, send).await?,
         Command::LoadProjects => Loaded::Projects(
             client
                 .list_projects_page(Some(CONVERSATION_PAGE), None)
@@ -312,14 +312,28 @@ async fn recent_channels(client: &Client) -> Result<Vec<(Id, Channel)>, ClientEr
 }
 
 /// `POST /users/{id}/portal-link`: a single-use sign-in link for a customer,
-/// valid for the daemon's default number of days.
-async fn portal_link(client: &Client, user_id: Id) -> Result<Loaded, ClientError> {
+/// valid for the daemon's default number of days; sent to them on `send`
+/// in their open conversation (a new one if none is open).
+async fn portal_link(
+    client: &Client,
+    user_id: Id,
+    send: Option<Channel>,
+) -> Result<Loaded, ClientError> {
+    // The user first, so that a link is not made for a send that cannot go.
+    let user = match send {
+        Some(_) => Some(client.get_user(user_id).await?),
+        None => None,
+    };
     let link = client
         .portal_link(user_id, &commcenter::wire::NewPortalLink::default())
         .await?;
+    if let (Some(user), Some(channel)) = (&user, send) {
+        commcenter::outreach::send_portal_link(client, user, &link, channel).await?;
+    }
     Ok(Loaded::PortalLink {
         user_id,
         url: link.url,
         expires_at: link.expires_at,
+        sent: send,
     })
 }
