@@ -427,6 +427,137 @@ async fn scrolling_up_loads_the_whole_history_once_and_receipts_show_on_own_mess
     browser.quit().await;
 }
 
+/// The most message rows the thread keeps drawn (`WINDOW_MAX` in app.js).
+const WINDOW_MAX: u64 = 150;
+
+/// Scrolls the thread to its top (`to_top`) or bottom on every poll until
+/// the first (last) drawn row contains `text`.
+async fn scroll_until(browser: &Browser, to_top: bool, text: &str) {
+    browser
+        .wait_for(
+            &format!("{text:?} at the thread's end"),
+            "const t = document.getElementById('thread'); t.scrollTop = arguments[0] ? 0 : t.scrollHeight; \
+             const rows = document.querySelectorAll('#messages li'); \
+             const end = arguments[0] ? rows[0] : rows[rows.length - 1]; \
+             return end && end.textContent.includes(arguments[1])",
+            json!([to_top, text]),
+        )
+        .await;
+}
+
+async fn drawn_rows(browser: &Browser) -> u64 {
+    let value = browser
+        .js(
+            "return document.querySelectorAll('#messages li').length",
+            json!([]),
+        )
+        .await;
+    value.as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_thread_keeps_a_bounded_window_of_rows_and_scrolls_to_both_ends() {
+    if !available() {
+        return;
+    }
+    let daemon = TestDaemon::start().await;
+    let agent = daemon.agent("Alex Agent").await;
+    let customer = daemon.customer("Carol Customer").await;
+    let conversation = open_conversation(&agent.client, customer.id()).await;
+    let own = send_text(&customer.client, conversation.id, "My first question").await;
+    for i in 1..600 {
+        let body = format!("Update number {i:03}");
+        send_text(&agent.client, conversation.id, &body).await;
+    }
+    let browser = signed_in(&daemon, "portal", &customer).await;
+    open_first(&browser).await;
+    browser.wait_for_message("Update number 599").await;
+    // The largest number of rows drawn at once, from here on.
+    browser
+        .js(
+            "window.ccMostRows = 0; new MutationObserver(() => { window.ccMostRows = Math.max(window.ccMostRows, \
+             document.querySelectorAll('#messages li').length); }).observe(document.getElementById('messages'), {childList: true})",
+            json!([]),
+        )
+        .await;
+
+    scroll_until(&browser, true, "My first question").await;
+    let beginning = browser
+        .js(
+            "return document.getElementById('older').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(beginning, "Beginning of the conversation");
+    scroll_until(&browser, false, "Update number 599").await;
+    let rows = drawn_rows(&browser).await;
+    assert!(rows <= WINDOW_MAX, "{rows} rows drawn at the bottom");
+    assert!(
+        !browser.message_texts().await[0].contains("My first question"),
+        "the oldest row is still drawn"
+    );
+
+    // Reading a little way up: a live message is drawn below, and the row at
+    // the top of the view stays where it is on the screen.
+    let place = "const top = document.getElementById('thread').getBoundingClientRect().top; \
+                 const row = [...document.querySelectorAll('#messages li')].find(li => li.getBoundingClientRect().bottom > top); \
+                 return [row.textContent, Math.round(row.getBoundingClientRect().top)]";
+    let before = browser
+        .js(
+            &format!(
+                "const t = document.getElementById('thread'); t.scrollTop = t.scrollHeight - 3 * t.clientHeight; {place}"
+            ),
+            json!([]),
+        )
+        .await;
+    send_text(&agent.client, conversation.id, "A live one while you read").await;
+    browser.wait_for_message("A live one while you read").await;
+    let after = browser.js(place, json!([])).await;
+    assert_eq!(after[0], before[0]);
+    // Within the pixel that scrollTop rounds to.
+    let moved = after[1].as_i64().unwrap() - before[1].as_i64().unwrap();
+    assert!(moved.abs() <= 1, "the view moved by {moved} px");
+    let announced = browser
+        .js(
+            "return document.getElementById('announce').textContent",
+            json!([]),
+        )
+        .await;
+    assert!(
+        announced
+            .as_str()
+            .unwrap()
+            .contains("A live one while you read"),
+        "{announced}"
+    );
+
+    // A receipt for a message not drawn: shown once scrolled to it. The
+    // message after it comes over the same socket, so the receipt is in.
+    agent.client.mark_read(own.id).await.unwrap();
+    send_text(&agent.client, conversation.id, "Seen your question").await;
+    browser.wait_for_message("Seen your question").await;
+    assert!(!browser
+        .message_texts()
+        .await
+        .iter()
+        .any(|t| t.contains("My first question")));
+    scroll_until(&browser, true, "My first question").await;
+    let receipt = browser
+        .js(
+            "return document.querySelector('#messages li').querySelector('.receipt').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(receipt, "Read");
+    scroll_until(&browser, false, "Seen your question").await;
+    let most = browser.js("return window.ccMostRows", json!([])).await;
+    assert!(
+        most.as_u64().unwrap() <= WINDOW_MAX,
+        "{most} rows were drawn at once"
+    );
+    browser.quit().await;
+}
+
 fn percent(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
