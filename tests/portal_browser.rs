@@ -636,6 +636,63 @@ async fn crew_posts_carry_the_phones_location_and_go_without_when_refused() {
     browser.quit().await;
 }
 
+/// Emulates the phone losing (`false`) or finding its connection.
+async fn set_online(browser: &Browser, online: bool) {
+    let conditions =
+        json!({"offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+    browser
+        .cdp("Network.emulateNetworkConditions", conditions)
+        .await;
+}
+
+/// The crew page reloaded while the API still cannot be reached, checked to
+/// have sent no post with `body` yet, then the API reachable again and the
+/// project opened.
+async fn reload_then_reconnect(
+    daemon: &TestDaemon,
+    browser: &Browser,
+    (crew, channel): (&Actor, Id),
+    body: &str,
+) {
+    browser
+        .cdp("Network.setBlockedURLs", json!({"urls": ["*/api/v1/*"]}))
+        .await;
+    set_online(browser, true).await;
+    browser.goto(&format!("{}/crew", daemon.base_url)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(messages_with_body(crew, channel, body).await.is_empty());
+    browser
+        .cdp("Network.setBlockedURLs", json!({"urls": []}))
+        .await;
+    open_first(browser).await;
+}
+
+/// Gives every way the page retries (the online event, the timer,
+/// reconnects) its turn, then waits for no waiting row.
+async fn every_retry_had_its_turn(browser: &Browser) {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    browser
+        .js("dispatchEvent(new Event('online'))", json!([]))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    browser
+        .wait_for(
+            "no waiting post",
+            "return !document.querySelector('#messages li.waiting')",
+            json!([]),
+        )
+        .await;
+}
+
+async fn messages_with_body(by: &Actor, conversation: Id, body: &str) -> Vec<Message> {
+    let page = by
+        .client
+        .list_messages(conversation, None, None)
+        .await
+        .unwrap();
+    page.items.into_iter().filter(|m| m.body == body).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_written_offline_is_sent_once_after_a_reload() {
     if !available() {
@@ -645,11 +702,7 @@ async fn a_post_written_offline_is_sent_once_after_a_reload() {
     let (crew, channel, browser) = crew_on_site(&daemon).await;
     browser.click("#share-location").await;
     browser.cdp("Network.enable", json!({})).await;
-    let offline =
-        json!({"offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
-    browser
-        .cdp("Network.emulateNetworkConditions", offline)
-        .await;
+    set_online(&browser, false).await;
     write_and_send(&browser, "No signal in the cellar").await;
     browser
         .wait_for(
@@ -659,61 +712,53 @@ async fn a_post_written_offline_is_sent_once_after_a_reload() {
         )
         .await;
 
-    // Still no way to the API, but the page itself can load again.
-    let online =
-        json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
-    browser
-        .cdp("Network.setBlockedURLs", json!({"urls": ["*/api/v1/*"]}))
-        .await;
-    browser
-        .cdp("Network.emulateNetworkConditions", online)
-        .await;
-    browser.goto(&format!("{}/crew", daemon.base_url)).await;
-    let sent = |items: &[Message]| {
-        items
-            .iter()
-            .filter(|m| m.body == "No signal in the cellar")
-            .count()
-    };
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        sent(
-            &crew
-                .client
-                .list_messages(channel, None, None)
-                .await
-                .unwrap()
-                .items
-        ),
-        0
-    );
+    let body = "No signal in the cellar";
+    reload_then_reconnect(&daemon, &browser, (&crew, channel), body).await;
+    wait_for_messages(&crew, channel, "the queued post", |items| {
+        items.iter().any(|m| m.body == body)
+    })
+    .await;
+    every_retry_had_its_turn(&browser).await;
+    assert_eq!(messages_with_body(&crew, channel, body).await.len(), 1);
+    browser.quit().await;
+}
 
-    browser
-        .cdp("Network.setBlockedURLs", json!({"urls": []}))
-        .await;
-    open_first(&browser).await;
-    wait_for_messages(&crew, channel, "the queued post", |items| sent(items) == 1).await;
-    // Every way the page retries (the online event, the timer, reconnects) has had its turn.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    browser
-        .js("dispatchEvent(new Event('online'))", json!([]))
-        .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(
-        sent(
-            &crew
-                .client
-                .list_messages(channel, None, None)
-                .await
-                .unwrap()
-                .items
-        ),
-        1
-    );
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_taken_offline_waits_with_its_post_and_is_sent_once_after_a_reload() {
+    if !available() {
+        return;
+    }
+    let daemon = TestDaemon::start().await;
+    let (crew, channel, browser) = crew_on_site(&daemon).await;
+    browser.click("#share-location").await;
+    browser.cdp("Network.enable", json!({})).await;
+    set_online(&browser, false).await;
+    let photo = std::fs::canonicalize("fixtures/files/photo.jpg").unwrap();
+    browser.type_into("#photos", photo.to_str().unwrap()).await;
+    let body = "Crack in the wall by the stairs";
+    write_and_send(&browser, body).await;
     browser
         .wait_for(
-            "no waiting post",
-            "return !document.querySelector('#messages li.waiting')",
+            "the waiting post with its photo",
+            "const w = document.querySelector('#messages li.waiting'); return w && w.textContent.includes('1 file')",
+            json!([]),
+        )
+        .await;
+
+    reload_then_reconnect(&daemon, &browser, (&crew, channel), body).await;
+    let sent = wait_for_messages(&crew, channel, "the queued post", |items| {
+        items.iter().any(|m| m.body == body)
+    })
+    .await;
+    let post = sent.iter().find(|m| m.body == body).unwrap();
+    assert_eq!(post.attachments.len(), 1);
+    assert_eq!(post.attachments[0].name, "photo.jpg");
+    every_retry_had_its_turn(&browser).await;
+    assert_eq!(messages_with_body(&crew, channel, body).await.len(), 1);
+    browser
+        .wait_for(
+            "the photo's thumbnail",
+            "const img = document.querySelector('#messages img.thumb'); return img && img.complete && img.naturalWidth > 0",
             json!([]),
         )
         .await;

@@ -191,15 +191,50 @@ const CC = (() => {
   // ---- The outbox: messages written, not yet acknowledged -----------------
 
   /**
+   * The files of messages written offline, in IndexedDB under their
+   * message's Idempotency-Key (localStorage holds text only).
+   */
+  function waitingFiles() {
+    const db = new Promise((resolve, reject) => {
+      const open = indexedDB.open('cc.outbox', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('files');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    async function run(mode, work) {
+      const tx = (await db).transaction('files', mode);
+      const request = work(tx.objectStore('files'));
+      return new Promise((resolve, reject) => {
+        tx.oncomplete = () => resolve(request.result);
+        tx.onerror = () => reject(tx.error);
+      });
+    }
+    return {
+      put: (key, files) => run('readwrite', (s) => s.put(files, key)),
+      get: (key) => run('readonly', (s) => s.get(key)),
+      drop: (key) => run('readwrite', (s) => s.delete(key)),
+    };
+  }
+
+  /**
    * Messages waiting to be sent, kept in localStorage with their
-   * Idempotency-Key. `flush` sends them in order; a network failure leaves
-   * them for the next try (when back online, and every 15 s).
+   * Idempotency-Key (and their files, if any, in `waitingFiles`, stored
+   * before the message is). `flush` sends them in order, uploading a
+   * message's files first and keeping the uploaded ids with it; a network
+   * failure leaves them for the next try (when back online, and every 15 s).
    */
   function outbox(onSent, onFailed) {
     const key = 'cc.outbox.' + session.user.id;
     const load = () => JSON.parse(localStorage.getItem(key) || '[]');
     const save = (items) => localStorage.setItem(key, JSON.stringify(items));
+    const files = waitingFiles();
     let flushing = false;
+    async function uploadWaiting(item) {
+      const chosen = await files.get(item.key);
+      if (!chosen) throw Object.assign(new Error('its files are no longer in this browser'), { status: 410 });
+      item.message.attachments = await upload(chosen, () => {});
+      save(load().map((i) => (i.key === item.key ? item : i)));
+    }
     async function flush() {
       if (flushing) return;
       flushing = true;
@@ -207,6 +242,7 @@ const CC = (() => {
         for (const item of load()) {
           let message;
           try {
+            if (item.files && !item.message.attachments) await uploadWaiting(item);
             message = await api('POST', '/conversations/' + item.conversation_id + '/messages', item.message, { 'Idempotency-Key': item.key });
           } catch (e) {
             if (e.status === undefined || e.status === 429 || e.status >= 500) break; // offline or busy: later
@@ -214,6 +250,7 @@ const CC = (() => {
             onFailed(item, e);
           }
           save(load().filter((i) => i.key !== item.key));
+          if (item.files) files.drop(item.key).catch(() => {});
           if (message) onSent(item, message);
         }
       } finally {
@@ -223,8 +260,13 @@ const CC = (() => {
     addEventListener('online', flush);
     setInterval(flush, 15000);
     return {
-      add(conversationId, message) {
+      /** Keeps a message (with `chosen` files not yet uploaded, if any) and tries to send it. */
+      async add(conversationId, message, chosen) {
         const item = { key: newKey(), conversation_id: conversationId, message, written_at: new Date().toISOString() };
+        if (chosen && chosen.length) {
+          await files.put(item.key, chosen);
+          item.files = chosen.length;
+        }
         save(load().concat([item]));
         flush();
         return item;
@@ -236,7 +278,8 @@ const CC = (() => {
 
   // ---- Uploads ---------------------------------------------------------
 
-  /** Uploads files in one batch with progress; answers the file ids. */
+  /** Uploads files in one batch with progress; answers the file ids. A
+   * failure carries the answer's status, or none without a connection. */
   function upload(files, progress) {
     return new Promise((resolve, reject) => {
       const form = new FormData();
@@ -246,10 +289,10 @@ const CC = (() => {
       xhr.setRequestHeader('Authorization', 'Bearer ' + session.token);
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(e.loaded / e.total); };
       xhr.onload = () => {
-        if (xhr.status !== 200) return reject(new Error('upload failed (' + xhr.status + ')'));
+        if (xhr.status !== 200) return reject(Object.assign(new Error('upload failed (' + xhr.status + ')'), { status: xhr.status }));
         const answer = JSON.parse(xhr.responseText);
         if (answer.failed_count) {
-          return reject(new Error(answer.failed.map((f) => f.name + ': ' + f.error.message).join('; ')));
+          return reject(Object.assign(new Error(answer.failed.map((f) => f.name + ': ' + f.error.message).join('; ')), { status: 422 }));
         }
         resolve(answer.uploaded.map((f) => f.id));
       };
@@ -454,8 +497,11 @@ const CC = (() => {
       for (const n of list.querySelectorAll('li.waiting')) n.remove();
       if (!conversation || !atNewest()) return;
       for (const item of options.outbox.waiting(conversation.id)) {
-        const li = row(Object.assign({ sender_id: session.user.id, created_at: item.written_at, attachments: [] }, item.message), true);
+        // Its files are not in the store yet: named by their count.
+        const li = row(Object.assign({ sender_id: session.user.id, created_at: item.written_at }, item.message, { attachments: [] }), true);
         li.dataset.key = item.key;
+        const count = item.files || (item.message.attachments || []).length;
+        if (count) li.lastElementChild.before(el('p', { cls: 'sub', text: count === 1 ? '1 file' : count + ' files' }));
         list.append(li);
       }
     }
@@ -548,8 +594,9 @@ const CC = (() => {
   // ---- The composer ------------------------------------------------------
 
   /**
-   * The message form: text, files (uploaded first, with a progress bar),
-   * typing frames. `prepare(message)` may add to the message (a location)
+   * The message form: text, files (uploaded first, with a progress bar;
+   * without a connection they go to the outbox with the message), typing
+   * frames. `prepare(message)` may add to the message (a location)
    * before it goes to the outbox.
    */
   function composer(options) {
@@ -576,18 +623,22 @@ const CC = (() => {
       const send = form.querySelector('button[type=submit]');
       send.disabled = true;
       try {
+        let offline = [];
         if (chosen.length) {
           const bar = $('progress');
           bar.hidden = false;
           bar.value = 0;
           try {
             message.attachments = await upload(chosen, (p) => { bar.value = p; });
+          } catch (err) {
+            if (err.status !== undefined) throw err;
+            offline = chosen; // no connection: the files wait with the message
           } finally {
             bar.hidden = true;
           }
         }
         await (options.prepare ? options.prepare(message) : null);
-        options.outbox.add(c.id, message);
+        await options.outbox.add(c.id, message, offline);
         form.reset();
         $('chosen').textContent = '';
         typingSent = 0;
