@@ -409,7 +409,8 @@ const CC = (() => {
         lo++; // above the window: drawn when scrolled to
         hi++;
       } else if (i < hi || newest) {
-        list.insertBefore(row(message, false), list.children[i - lo] || null);
+        const insert = () => list.insertBefore(row(message, false), list.children[i - lo] || null);
+        if (i < hi) keepingView(insert); else insert(); // within the window: maybe above the view
         hi++;
       } // else below the window: drawn when scrolled to
       return true;
@@ -479,6 +480,10 @@ const CC = (() => {
           dropAbove();
         } else break;
       }
+      // Messages put in the window (live, or out of order in an older page) may
+      // have made it too long.
+      dropAbove();
+      dropBelow();
       if (box.scrollTop < margin && lo === 0) older();
       $('older').textContent = lo === 0 && cursor === null ? 'Beginning of the conversation' : '';
       markRead();
@@ -566,10 +571,8 @@ const CC = (() => {
         const fresh = put(message);
         if (!fresh) return false;
         if (nearBottom || mine) box.scrollTop = box.scrollHeight;
-        dropAbove();
-        dropBelow();
+        fill(); // keeps the window's bound; marks read
         if (!mine) $('announce').textContent = 'New message from ' + options.who(message) + ': ' + (message.body || 'a file');
-        markRead();
         return true;
       },
       /** Shows the outbox's waiting messages, jumping to the newest to do so. */
