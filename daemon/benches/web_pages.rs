@@ -9,12 +9,14 @@
 //!    conversation opens by itself), browser cache cleared each time; the
 //!    figure is the page's own `cc-thread-drawn` mark, from navigation start.
 //! 3. A long thread (`WEB_BENCH_MESSAGES`, default 1,000): the page's JS heap
-//!    (after a forced GC) and element count once it is open, and again after
-//!    scrolling all the way up (every page fetched) and back down.
-//! 4. Scrolling: then, from the bottom to the first message, the thread's
-//!    `scrollTop` lowered by `SCROLL_STEP_PX` in each `requestAnimationFrame`;
-//!    the time between frames (p50, p95, max) and the frames over 20 ms
-//!    (a frame missed at 60 Hz: 16.7 ms and jitter), 33.4 ms and 50 ms.
+//!    (after a forced GC) and element count once it is open, at the top and
+//!    back at the bottom.
+//! 4. Scrolling that thread from the bottom to its first message, the
+//!    thread's `scrollTop` lowered by `SCROLL_STEP_PX` in each
+//!    `requestAnimationFrame`: first from the freshly opened thread (older
+//!    pages fetched on the way), then again with every message fetched. The
+//!    time between frames (p50, p95, max) and the frames over 20 ms (a frame
+//!    missed at 60 Hz: 16.7 ms and jitter), 33.4 ms and 50 ms.
 //!
 //! Run: `cargo bench -p commcenterd --bench web_pages`. Needs `chromium` and
 //! `chromedriver` (scripts/test-peers.sh installs them). Everything is on
@@ -159,17 +161,21 @@ async fn main() {
         )
         .await;
     println!("opened: {}", page_memory(&browser).await);
-    scroll_to_end(&browser, true).await;
-    println!("scrolled to the top: {}", page_memory(&browser).await);
-    scroll_to_end(&browser, false).await;
-    println!("and back down: {}", page_memory(&browser).await);
-
     let frames = scroll_up_in_frames(&browser).await;
     println!(
-        "scrolling {messages} messages bottom to top, {SCROLL_STEP_PX} px a frame: {}",
+        "first scroll up ({SCROLL_STEP_PX} px a frame, older pages fetched on the way): {}",
         frame_figures(frames)
     );
-    println!("after the scroll: {}", page_memory(&browser).await);
+    scroll_to_end(&browser, true).await;
+    println!("at the top: {}", page_memory(&browser).await);
+    scroll_to_end(&browser, false).await;
+    println!("back at the bottom: {}", page_memory(&browser).await);
+    let frames = scroll_up_in_frames(&browser).await;
+    println!(
+        "second scroll up (every message fetched): {}",
+        frame_figures(frames)
+    );
+    println!("at the top again: {}", page_memory(&browser).await);
     browser.quit().await;
 }
 
@@ -227,18 +233,30 @@ async fn page_memory(browser: &Browser) -> String {
 }
 
 /// Scrolls to the thread's top (every older page fetched, the oldest
-/// message drawn) or to its bottom (the newest message drawn).
+/// message drawn) or to its bottom (the newest message drawn), until the
+/// thread has stopped growing: its height the same for half a second.
 async fn scroll_to_end(browser: &Browser, top: bool) {
-    browser
-        .wait_for_within(
-            Duration::from_secs(120),
-            if top { "the thread's top" } else { "the thread's bottom" },
-            "const t = document.getElementById('thread'); t.scrollTop = arguments[0] ? 0 : t.scrollHeight; \
-             const rows = document.querySelectorAll('#messages li'); \
-             return rows[arguments[0] ? 0 : rows.length - 1].textContent.includes(arguments[0] ? arguments[1] : arguments[2])",
-            json!([top, OLDEST, NEWEST]),
-        )
-        .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut height, mut same) = (Value::Null, 0);
+    while same < 5 {
+        let answer = browser
+            .js(
+                "const t = document.getElementById('thread'); t.scrollTop = arguments[0] ? 0 : t.scrollHeight; \
+                 const rows = document.querySelectorAll('#messages li'); \
+                 const end = rows[arguments[0] ? 0 : rows.length - 1].textContent.includes(arguments[0] ? arguments[1] : arguments[2]); \
+                 return end && t.scrollHeight",
+                json!([top, OLDEST, NEWEST]),
+            )
+            .await;
+        same = if answer != json!(false) && answer == height {
+            same + 1
+        } else {
+            0
+        };
+        height = answer;
+        assert!(Instant::now() < deadline, "never reached the thread's end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Frame times (ms) while the page scrolls its thread from the bottom to the
