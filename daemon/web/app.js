@@ -575,6 +575,11 @@ const CC = (() => {
         if (!mine) $('announce').textContent = 'New message from ' + options.who(message) + ': ' + (message.body || 'a file');
         return true;
       },
+      /** A message changed: redrawn if loaded. One not loaded yet (marking
+       * a thread read changes all of it) comes with its page. */
+      update(message) {
+        if (byId.has(message.id)) put(message);
+      },
       /** Shows the outbox's waiting messages, jumping to the newest to do so. */
       showWaiting() {
         if (!conversation) return;
@@ -685,7 +690,8 @@ const CC = (() => {
       event(frame) {
         page.event && page.event(frame);
         const d = frame.data;
-        if (frame.type === 'message.created' || frame.type === 'message.updated') parts.thread.add(d.message);
+        if (frame.type === 'message.created') parts.thread.add(d.message);
+        else if (frame.type === 'message.updated') parts.thread.update(d.message);
         else if (frame.type === 'receipt') parts.thread.receipt(d.message_id, d.state);
         else if (frame.type === 'typing') parts.thread.typing(d);
       },
