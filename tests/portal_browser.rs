@@ -427,6 +427,137 @@ async fn scrolling_up_loads_the_whole_history_once_and_receipts_show_on_own_mess
     browser.quit().await;
 }
 
+/// The most message rows the thread keeps drawn (`WINDOW_MAX` in app.js).
+const WINDOW_MAX: u64 = 150;
+
+/// Scrolls the thread to its top (`to_top`) or bottom on every poll until
+/// the first (last) drawn row contains `text`.
+async fn scroll_until(browser: &Browser, to_top: bool, text: &str) {
+    browser
+        .wait_for(
+            &format!("{text:?} at the thread's end"),
+            "const t = document.getElementById('thread'); t.scrollTop = arguments[0] ? 0 : t.scrollHeight; \
+             const rows = document.querySelectorAll('#messages li'); \
+             const end = arguments[0] ? rows[0] : rows[rows.length - 1]; \
+             return end && end.textContent.includes(arguments[1])",
+            json!([to_top, text]),
+        )
+        .await;
+}
+
+async fn drawn_rows(browser: &Browser) -> u64 {
+    let value = browser
+        .js(
+            "return document.querySelectorAll('#messages li').length",
+            json!([]),
+        )
+        .await;
+    value.as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_thread_keeps_a_bounded_window_of_rows_and_scrolls_to_both_ends() {
+    if !available() {
+        return;
+    }
+    let daemon = TestDaemon::start().await;
+    let agent = daemon.agent("Alex Agent").await;
+    let customer = daemon.customer("Carol Customer").await;
+    let conversation = open_conversation(&agent.client, customer.id()).await;
+    let own = send_text(&customer.client, conversation.id, "My first question").await;
+    for i in 1..600 {
+        let body = format!("Update number {i:03}");
+        send_text(&agent.client, conversation.id, &body).await;
+    }
+    let browser = signed_in(&daemon, "portal", &customer).await;
+    open_first(&browser).await;
+    browser.wait_for_message("Update number 599").await;
+    // The largest number of rows drawn at once, from here on.
+    browser
+        .js(
+            "window.ccMostRows = 0; new MutationObserver(() => { window.ccMostRows = Math.max(window.ccMostRows, \
+             document.querySelectorAll('#messages li').length); }).observe(document.getElementById('messages'), {childList: true})",
+            json!([]),
+        )
+        .await;
+
+    scroll_until(&browser, true, "My first question").await;
+    let beginning = browser
+        .js(
+            "return document.getElementById('older').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(beginning, "Beginning of the conversation");
+    scroll_until(&browser, false, "Update number 599").await;
+    let rows = drawn_rows(&browser).await;
+    assert!(rows <= WINDOW_MAX, "{rows} rows drawn at the bottom");
+    assert!(
+        !browser.message_texts().await[0].contains("My first question"),
+        "the oldest row is still drawn"
+    );
+
+    // Reading a little way up: a live message is drawn below, and the row at
+    // the top of the view stays where it is on the screen.
+    let place = "const top = document.getElementById('thread').getBoundingClientRect().top; \
+                 const row = [...document.querySelectorAll('#messages li')].find(li => li.getBoundingClientRect().bottom > top); \
+                 return [row.textContent, Math.round(row.getBoundingClientRect().top)]";
+    let before = browser
+        .js(
+            &format!(
+                "const t = document.getElementById('thread'); t.scrollTop = t.scrollHeight - 3 * t.clientHeight; {place}"
+            ),
+            json!([]),
+        )
+        .await;
+    send_text(&agent.client, conversation.id, "A live one while you read").await;
+    browser.wait_for_message("A live one while you read").await;
+    let after = browser.js(place, json!([])).await;
+    assert_eq!(after[0], before[0]);
+    // Within the pixel that scrollTop rounds to.
+    let moved = after[1].as_i64().unwrap() - before[1].as_i64().unwrap();
+    assert!(moved.abs() <= 1, "the view moved by {moved} px");
+    let announced = browser
+        .js(
+            "return document.getElementById('announce').textContent",
+            json!([]),
+        )
+        .await;
+    assert!(
+        announced
+            .as_str()
+            .unwrap()
+            .contains("A live one while you read"),
+        "{announced}"
+    );
+
+    // A receipt for a message not drawn: shown once scrolled to it. The
+    // message after it comes over the same socket, so the receipt is in.
+    agent.client.mark_read(own.id).await.unwrap();
+    send_text(&agent.client, conversation.id, "Seen your question").await;
+    browser.wait_for_message("Seen your question").await;
+    assert!(!browser
+        .message_texts()
+        .await
+        .iter()
+        .any(|t| t.contains("My first question")));
+    scroll_until(&browser, true, "My first question").await;
+    let receipt = browser
+        .js(
+            "return document.querySelector('#messages li').querySelector('.receipt').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(receipt, "Read");
+    scroll_until(&browser, false, "Seen your question").await;
+    let most = browser.js("return window.ccMostRows", json!([])).await;
+    assert!(
+        most.as_u64().unwrap() <= WINDOW_MAX,
+        "{most} rows were drawn at once"
+    );
+    browser.quit().await;
+}
+
 fn percent(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
@@ -505,6 +636,63 @@ async fn crew_posts_carry_the_phones_location_and_go_without_when_refused() {
     browser.quit().await;
 }
 
+/// Emulates the phone losing (`false`) or finding its connection.
+async fn set_online(browser: &Browser, online: bool) {
+    let conditions =
+        json!({"offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+    browser
+        .cdp("Network.emulateNetworkConditions", conditions)
+        .await;
+}
+
+/// The crew page reloaded while the API still cannot be reached, checked to
+/// have sent no post with `body` yet, then the API reachable again and the
+/// project opened.
+async fn reload_then_reconnect(
+    daemon: &TestDaemon,
+    browser: &Browser,
+    (crew, channel): (&Actor, Id),
+    body: &str,
+) {
+    browser
+        .cdp("Network.setBlockedURLs", json!({"urls": ["*/api/v1/*"]}))
+        .await;
+    set_online(browser, true).await;
+    browser.goto(&format!("{}/crew", daemon.base_url)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(messages_with_body(crew, channel, body).await.is_empty());
+    browser
+        .cdp("Network.setBlockedURLs", json!({"urls": []}))
+        .await;
+    open_first(browser).await;
+}
+
+/// Gives every way the page retries (the online event, the timer,
+/// reconnects) its turn, then waits for no waiting row.
+async fn every_retry_had_its_turn(browser: &Browser) {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    browser
+        .js("dispatchEvent(new Event('online'))", json!([]))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    browser
+        .wait_for(
+            "no waiting post",
+            "return !document.querySelector('#messages li.waiting')",
+            json!([]),
+        )
+        .await;
+}
+
+async fn messages_with_body(by: &Actor, conversation: Id, body: &str) -> Vec<Message> {
+    let page = by
+        .client
+        .list_messages(conversation, None, None)
+        .await
+        .unwrap();
+    page.items.into_iter().filter(|m| m.body == body).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_written_offline_is_sent_once_after_a_reload() {
     if !available() {
@@ -514,11 +702,7 @@ async fn a_post_written_offline_is_sent_once_after_a_reload() {
     let (crew, channel, browser) = crew_on_site(&daemon).await;
     browser.click("#share-location").await;
     browser.cdp("Network.enable", json!({})).await;
-    let offline =
-        json!({"offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
-    browser
-        .cdp("Network.emulateNetworkConditions", offline)
-        .await;
+    set_online(&browser, false).await;
     write_and_send(&browser, "No signal in the cellar").await;
     browser
         .wait_for(
@@ -528,61 +712,53 @@ async fn a_post_written_offline_is_sent_once_after_a_reload() {
         )
         .await;
 
-    // Still no way to the API, but the page itself can load again.
-    let online =
-        json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
-    browser
-        .cdp("Network.setBlockedURLs", json!({"urls": ["*/api/v1/*"]}))
-        .await;
-    browser
-        .cdp("Network.emulateNetworkConditions", online)
-        .await;
-    browser.goto(&format!("{}/crew", daemon.base_url)).await;
-    let sent = |items: &[Message]| {
-        items
-            .iter()
-            .filter(|m| m.body == "No signal in the cellar")
-            .count()
-    };
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        sent(
-            &crew
-                .client
-                .list_messages(channel, None, None)
-                .await
-                .unwrap()
-                .items
-        ),
-        0
-    );
+    let body = "No signal in the cellar";
+    reload_then_reconnect(&daemon, &browser, (&crew, channel), body).await;
+    wait_for_messages(&crew, channel, "the queued post", |items| {
+        items.iter().any(|m| m.body == body)
+    })
+    .await;
+    every_retry_had_its_turn(&browser).await;
+    assert_eq!(messages_with_body(&crew, channel, body).await.len(), 1);
+    browser.quit().await;
+}
 
-    browser
-        .cdp("Network.setBlockedURLs", json!({"urls": []}))
-        .await;
-    open_first(&browser).await;
-    wait_for_messages(&crew, channel, "the queued post", |items| sent(items) == 1).await;
-    // Every way the page retries (the online event, the timer, reconnects) has had its turn.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    browser
-        .js("dispatchEvent(new Event('online'))", json!([]))
-        .await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(
-        sent(
-            &crew
-                .client
-                .list_messages(channel, None, None)
-                .await
-                .unwrap()
-                .items
-        ),
-        1
-    );
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_taken_offline_waits_with_its_post_and_is_sent_once_after_a_reload() {
+    if !available() {
+        return;
+    }
+    let daemon = TestDaemon::start().await;
+    let (crew, channel, browser) = crew_on_site(&daemon).await;
+    browser.click("#share-location").await;
+    browser.cdp("Network.enable", json!({})).await;
+    set_online(&browser, false).await;
+    let photo = std::fs::canonicalize("fixtures/files/photo.jpg").unwrap();
+    browser.type_into("#photos", photo.to_str().unwrap()).await;
+    let body = "Crack in the wall by the stairs";
+    write_and_send(&browser, body).await;
     browser
         .wait_for(
-            "no waiting post",
-            "return !document.querySelector('#messages li.waiting')",
+            "the waiting post with its photo",
+            "const w = document.querySelector('#messages li.waiting'); return w && w.textContent.includes('1 file')",
+            json!([]),
+        )
+        .await;
+
+    reload_then_reconnect(&daemon, &browser, (&crew, channel), body).await;
+    let sent = wait_for_messages(&crew, channel, "the queued post", |items| {
+        items.iter().any(|m| m.body == body)
+    })
+    .await;
+    let post = sent.iter().find(|m| m.body == body).unwrap();
+    assert_eq!(post.attachments.len(), 1);
+    assert_eq!(post.attachments[0].name, "photo.jpg");
+    every_retry_had_its_turn(&browser).await;
+    assert_eq!(messages_with_body(&crew, channel, body).await.len(), 1);
+    browser
+        .wait_for(
+            "the photo's thumbnail",
+            "const img = document.querySelector('#messages img.thumb'); return img && img.complete && img.naturalWidth > 0",
             json!([]),
         )
         .await;
@@ -710,113 +886,4 @@ async fn screenshots() {
         .unwrap();
         browser.quit().await;
     }
-}
-
-/// Not a check: the figures of BENCHMARKS.md's "Customer and crew pages"
-/// (`--ignored --nocapture`): page weight, the time from opening the page to
-/// its first drawn thread with the demo data, and the page's memory after
-/// loading a thread of 1,000 messages.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn page_figures() {
-    if !available() {
-        return;
-    }
-    let site = commcenterd::web::site();
-    for page in [&site.portal, &site.crew] {
-        println!(
-            "{} weighs {} bytes (HTML, CSS, JS uncompressed)",
-            page.name,
-            commcenterd::web::page_weight(page)
-        );
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let daemon = TestDaemon::start_with(dir, |s| s.demo = true).await;
-    let conversations = daemon
-        .admin
-        .list_conversations(&Default::default())
-        .await
-        .unwrap();
-    let busiest = conversations
-        .items
-        .iter()
-        .max_by_key(|c| c.message_count)
-        .unwrap();
-    let user = daemon.admin.get_user(busiest.customer_id).await.unwrap();
-    let token = daemon.token_for(user.id).await;
-    let customer = Actor {
-        user,
-        client: daemon.client(&token.token),
-    };
-    let browser = signed_in(&daemon, "portal", &customer).await;
-    browser
-        .cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false}),
-        )
-        .await;
-    let mut times = Vec::new();
-    for _ in 0..7 {
-        browser.goto(&format!("{}/portal", daemon.base_url)).await;
-        let at = browser
-            .wait_for("the first thread", "const m = performance.getEntriesByName('cc-thread-drawn')[0]; return m && m.startTime", json!([]))
-            .await;
-        times.push(at.as_f64().unwrap());
-    }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "time to first thread ({} messages in it), 7 loads: median {:.0} ms, max {:.0} ms",
-        busiest.message_count, times[3], times[6]
-    );
-
-    let agent = daemon.agent("Bench Agent").await;
-    let long = open_conversation(&agent.client, customer.id()).await;
-    for i in 0..1000 {
-        send_text(
-            &agent.client,
-            long.id,
-            &format!(
-                "Message {i} of a long thread, with some words to make it look like a real one."
-            ),
-        )
-        .await;
-    }
-    browser.goto(&format!("{}/portal", daemon.base_url)).await;
-    browser
-        .wait_for(
-            "the list",
-            "return document.querySelector('#conversations button')",
-            json!([]),
-        )
-        .await;
-    browser.js("[...document.querySelectorAll('#conversations button')].find(b => b.textContent.includes('Boiler service')).click()", json!([])).await;
-    browser.wait_for_message("Message 999 of").await;
-    for _ in 0..100 {
-        let done = browser
-            .js("const t = document.getElementById('thread'); t.scrollTop = 0; return document.getElementById('older').textContent.includes('Beginning')", json!([]))
-            .await;
-        if done == json!(true) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-    let rows = browser
-        .js(
-            "return document.querySelectorAll('#messages li').length",
-            json!([]),
-        )
-        .await;
-    browser.cdp("HeapProfiler.collectGarbage", json!({})).await;
-    let heap = browser.cdp("Runtime.getHeapUsage", json!({})).await;
-    let nodes = browser
-        .js(
-            "return document.getElementsByTagName('*').length",
-            json!([]),
-        )
-        .await;
-    println!(
-        "thread of 1,000 messages: {rows} rows drawn, {nodes} elements, JS heap {:.1} MiB used",
-        heap["usedSize"].as_f64().unwrap() / 1048576.0
-    );
-    browser.quit().await;
 }

@@ -7,7 +7,8 @@
 // - every message sent carries an Idempotency-Key chosen when it was written
 //   and kept with it in localStorage until the daemon has answered, so a
 //   retry after a lost answer or a reload never makes a second message;
-// - a message is drawn once: the thread keys its rows by message id.
+// - a message is drawn once: the thread keeps its messages by id and draws
+//   only a window of them (see `thread`).
 'use strict';
 
 const CC = (() => {
@@ -190,15 +191,50 @@ const CC = (() => {
   // ---- The outbox: messages written, not yet acknowledged -----------------
 
   /**
+   * The files of messages written offline, in IndexedDB under their
+   * message's Idempotency-Key (localStorage holds text only).
+   */
+  function waitingFiles() {
+    const db = new Promise((resolve, reject) => {
+      const open = indexedDB.open('cc.outbox', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('files');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    async function run(mode, work) {
+      const tx = (await db).transaction('files', mode);
+      const request = work(tx.objectStore('files'));
+      return new Promise((resolve, reject) => {
+        tx.oncomplete = () => resolve(request.result);
+        tx.onerror = () => reject(tx.error);
+      });
+    }
+    return {
+      put: (key, files) => run('readwrite', (s) => s.put(files, key)),
+      get: (key) => run('readonly', (s) => s.get(key)),
+      drop: (key) => run('readwrite', (s) => s.delete(key)),
+    };
+  }
+
+  /**
    * Messages waiting to be sent, kept in localStorage with their
-   * Idempotency-Key. `flush` sends them in order; a network failure leaves
-   * them for the next try (when back online, and every 15 s).
+   * Idempotency-Key (and their files, if any, in `waitingFiles`, stored
+   * before the message is). `flush` sends them in order, uploading a
+   * message's files first and keeping the uploaded ids with it; a network
+   * failure leaves them for the next try (when back online, and every 15 s).
    */
   function outbox(onSent, onFailed) {
     const key = 'cc.outbox.' + session.user.id;
     const load = () => JSON.parse(localStorage.getItem(key) || '[]');
     const save = (items) => localStorage.setItem(key, JSON.stringify(items));
+    const files = waitingFiles();
     let flushing = false;
+    async function uploadWaiting(item) {
+      const chosen = await files.get(item.key);
+      if (!chosen) throw Object.assign(new Error('its files are no longer in this browser'), { status: 410 });
+      item.message.attachments = await upload(chosen, () => {});
+      save(load().map((i) => (i.key === item.key ? item : i)));
+    }
     async function flush() {
       if (flushing) return;
       flushing = true;
@@ -206,6 +242,7 @@ const CC = (() => {
         for (const item of load()) {
           let message;
           try {
+            if (item.files && !item.message.attachments) await uploadWaiting(item);
             message = await api('POST', '/conversations/' + item.conversation_id + '/messages', item.message, { 'Idempotency-Key': item.key });
           } catch (e) {
             if (e.status === undefined || e.status === 429 || e.status >= 500) break; // offline or busy: later
@@ -213,6 +250,7 @@ const CC = (() => {
             onFailed(item, e);
           }
           save(load().filter((i) => i.key !== item.key));
+          if (item.files) files.drop(item.key).catch(() => {});
           if (message) onSent(item, message);
         }
       } finally {
@@ -222,8 +260,13 @@ const CC = (() => {
     addEventListener('online', flush);
     setInterval(flush, 15000);
     return {
-      add(conversationId, message) {
+      /** Keeps a message (with `chosen` files not yet uploaded, if any) and tries to send it. */
+      async add(conversationId, message, chosen) {
         const item = { key: newKey(), conversation_id: conversationId, message, written_at: new Date().toISOString() };
+        if (chosen && chosen.length) {
+          await files.put(item.key, chosen);
+          item.files = chosen.length;
+        }
         save(load().concat([item]));
         flush();
         return item;
@@ -235,7 +278,8 @@ const CC = (() => {
 
   // ---- Uploads ---------------------------------------------------------
 
-  /** Uploads files in one batch with progress; answers the file ids. */
+  /** Uploads files in one batch with progress; answers the file ids. A
+   * failure carries the answer's status, or none without a connection. */
   function upload(files, progress) {
     return new Promise((resolve, reject) => {
       const form = new FormData();
@@ -245,10 +289,10 @@ const CC = (() => {
       xhr.setRequestHeader('Authorization', 'Bearer ' + session.token);
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(e.loaded / e.total); };
       xhr.onload = () => {
-        if (xhr.status !== 200) return reject(new Error('upload failed (' + xhr.status + ')'));
+        if (xhr.status !== 200) return reject(Object.assign(new Error('upload failed (' + xhr.status + ')'), { status: xhr.status }));
         const answer = JSON.parse(xhr.responseText);
         if (answer.failed_count) {
-          return reject(new Error(answer.failed.map((f) => f.name + ': ' + f.error.message).join('; ')));
+          return reject(Object.assign(new Error(answer.failed.map((f) => f.name + ': ' + f.error.message).join('; ')), { status: 422 }));
         }
         resolve(answer.uploaded.map((f) => f.id));
       };
@@ -262,11 +306,33 @@ const CC = (() => {
   /**
    * One conversation's messages: the newest page first, older ones as the
    * reader scrolls up, new ones live. `who(message)` names the sender.
+   *
+   * The thread is windowed, so that a long one scrolls as lightly as a short
+   * one. Invariants:
+   * - `loaded` holds every message fetched, oldest first (created_at, then
+   *   id), and `byId` the same messages by id. Receipts and edits change them
+   *   whether the message is drawn or not.
+   * - only `loaded[lo..hi)` is drawn: the first hi - lo rows of `#messages`
+   *   are exactly those messages, in order. The outbox's waiting rows follow
+   *   them, and only while the window reaches the newest (hi = length).
+   * - hi - lo ≤ WINDOW_MAX, except that rows within two screens of the view
+   *   are never dropped (a screen taller than ~60 short rows can hold more).
+   * - rows are added or dropped above the view only with `keepingView`, so
+   *   that what the reader sees does not move.
+   * - older pages are fetched only once the window reaches the oldest
+   *   message loaded (lo = 0).
    */
+  const WINDOW_MAX = 150;
+  const WINDOW_STEP = 50;
+  const earlier = (a, b) => a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
+
   function thread(options) {
     const box = $('thread');
     const list = $('messages');
-    const rows = new Map();
+    let loaded = [];
+    const byId = new Map();
+    let lo = 0;
+    let hi = 0;
     let conversation = null;
     let cursor = null;
     let loading = false;
@@ -274,7 +340,10 @@ const CC = (() => {
 
     function attachment(file) {
       if (file.thumbnail) {
-        const img = el('img', { alt: file.name, cls: 'thumb', width: file.width ? Math.min(file.width, 240) : null });
+        // Width and height reserve the picture's place before it loads.
+        const width = file.width ? Math.min(file.width, 240) : null;
+        const height = width && file.height ? Math.round((file.height * width) / file.width) : null;
+        const img = el('img', { alt: file.name, cls: 'thumb', width, height });
         fileUrl('/files/' + file.id + '/thumbnail').then((u) => { img.src = u; }, () => { img.alt = file.name + ' (not available)'; });
         return el('button', { type: 'button', cls: 'thumb-button', 'aria-label': 'Open ' + file.name + ' full size', onclick: () => view(file) }, img);
       }
@@ -308,55 +377,162 @@ const CC = (() => {
         waiting ? el('span', { cls: 'receipt', text: 'Waiting to send' }) : mine ? receipt(message) : null);
       return li;
     }
-    function place(li, message) {
-      // Rows are in created_at order; new ones nearly always go last.
-      let next = null;
-      for (let node = list.lastElementChild; node; node = node.previousElementSibling) {
-        const other = rows.get(node.dataset.id);
-        if (!other || other.created_at <= message.created_at) break;
-        next = node;
+    const rowsOf = (from, to) => loaded.slice(from, to).map((m) => row(m, false));
+    const atNewest = () => hi === loaded.length;
+
+    /** Where `message` belongs in `loaded`. */
+    function indexFor(message) {
+      let a = 0;
+      let b = loaded.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (earlier(loaded[mid], message)) a = mid + 1; else b = mid;
       }
-      list.insertBefore(li, next);
+      return a;
     }
+    /** Keeps a fetched or live message; draws it if it falls in the window
+     * (or just after the newest while that is drawn). Answers whether it is new. */
     function put(message) {
       if (!conversation || message.conversation_id !== conversation.id || message.private) return false;
-      const old = list.querySelector('li[data-id="' + CSS.escape(message.id) + '"]');
-      const fresh = !rows.has(message.id);
-      rows.set(message.id, message);
-      const li = row(message, false);
-      if (old) old.replaceWith(li); else place(li, message);
-      return fresh;
+      const known = byId.get(message.id);
+      byId.set(message.id, message);
+      if (known) {
+        const i = loaded.indexOf(known);
+        loaded[i] = message;
+        if (i >= lo && i < hi) list.children[i - lo].replaceWith(row(message, false));
+        return false;
+      }
+      const i = indexFor(message);
+      const newest = atNewest();
+      loaded.splice(i, 0, message);
+      if (i < lo || (i === lo && lo < hi)) {
+        lo++; // above the window: drawn when scrolled to
+        hi++;
+      } else if (i < hi || newest) {
+        const insert = () => list.insertBefore(row(message, false), list.children[i - lo] || null);
+        if (i < hi) keepingView(insert); else insert(); // within the window: maybe above the view
+        hi++;
+      } // else below the window: drawn when scrolled to
+      return true;
+    }
+
+    /** The first row at least partly in view. */
+    function firstVisible() {
+      const top = box.getBoundingClientRect().top;
+      let a = 0;
+      let b = hi - lo;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (list.children[mid].getBoundingClientRect().bottom <= top) a = mid + 1; else b = mid;
+      }
+      return list.children[a] || null;
+    }
+    /** Runs `change` (rows added or dropped above the view) keeping the first
+     * visible row where it was on the screen. */
+    function keepingView(change) {
+      const anchor = firstVisible();
+      const before = anchor && anchor.getBoundingClientRect().top;
+      change();
+      if (anchor && anchor.isConnected) box.scrollTop += anchor.getBoundingClientRect().top - before;
+    }
+    function growUp() {
+      const from = Math.max(0, lo - WINDOW_STEP);
+      keepingView(() => list.prepend(...rowsOf(from, lo)));
+      lo = from;
+    }
+    function growDown() {
+      const to = Math.min(loaded.length, hi + WINDOW_STEP);
+      list.append(...rowsOf(hi, to)); // not at the newest: no waiting rows to go before
+      hi = to;
+      if (atNewest()) showWaiting();
+    }
+    /** Drops rows over WINDOW_MAX from the top, never within two screens of the view. */
+    function dropAbove() {
+      const limit = box.getBoundingClientRect().top - 2 * box.clientHeight;
+      let n = 0;
+      while (hi - lo - n > WINDOW_MAX && list.children[n].getBoundingClientRect().bottom < limit) n++;
+      if (!n) return;
+      keepingView(() => { for (let k = 0; k < n; k++) list.firstElementChild.remove(); });
+      lo += n;
+    }
+    /** Drops rows over WINDOW_MAX from the bottom, never within two screens of the view. */
+    function dropBelow() {
+      const limit = box.getBoundingClientRect().bottom + 2 * box.clientHeight;
+      let n = 0;
+      while (hi - lo - n > WINDOW_MAX && list.children[hi - lo - 1 - n].getBoundingClientRect().top > limit) n++;
+      if (!n) return;
+      for (const w of list.querySelectorAll('li.waiting')) w.remove();
+      for (let k = 0; k < n; k++) list.children[hi - lo - 1 - k].remove();
+      hi -= n;
+    }
+    /** Moves the window to where the reader scrolls: rows within a screen of
+     * an edge of the window are drawn (or an older page fetched), rows far on
+     * the other side dropped. */
+    function fill() {
+      if (!conversation) return;
+      const margin = box.clientHeight;
+      for (let step = 0; step < 4; step++) {
+        if (box.scrollTop < margin && lo > 0) {
+          growUp();
+          dropBelow();
+        } else if (box.scrollHeight - box.scrollTop - box.clientHeight < margin && !atNewest()) {
+          growDown();
+          dropAbove();
+        } else break;
+      }
+      // Messages put in the window (live, or out of order in an older page) may
+      // have made it too long.
+      dropAbove();
+      dropBelow();
+      if (box.scrollTop < margin && lo === 0) older();
+      $('older').textContent = lo === 0 && cursor === null ? 'Beginning of the conversation' : '';
+      markRead();
+    }
+    box.addEventListener('scroll', fill, { passive: true });
+
+    /** Jumps to the newest messages (drawn anew) at the bottom. */
+    function toNewest() {
+      lo = Math.max(0, loaded.length - WINDOW_STEP);
+      hi = loaded.length;
+      list.replaceChildren(...rowsOf(lo, hi));
+      showWaiting();
+      box.scrollTop = box.scrollHeight;
     }
     function showWaiting() {
       for (const n of list.querySelectorAll('li.waiting')) n.remove();
+      if (!conversation || !atNewest()) return;
       for (const item of options.outbox.waiting(conversation.id)) {
-        const li = row(Object.assign({ sender_id: session.user.id, created_at: item.written_at, attachments: [] }, item.message), true);
+        // Its files are not in the store yet: named by their count.
+        const li = row(Object.assign({ sender_id: session.user.id, created_at: item.written_at }, item.message, { attachments: [] }), true);
         li.dataset.key = item.key;
+        const count = item.files || (item.message.attachments || []).length;
+        if (count) li.lastElementChild.before(el('p', { cls: 'sub', text: count === 1 ? '1 file' : count + ' files' }));
         list.append(li);
       }
     }
+    /** The page before the oldest loaded, kept (not drawn: `fill` draws it). */
     async function older() {
       if (loading || cursor === null) return;
+      const c = conversation;
       loading = true;
-      const before = box.scrollHeight - box.scrollTop;
-      list.setAttribute('aria-busy', 'true');
       try {
-        const page = await api('GET', '/conversations/' + conversation.id + '/messages?limit=30&cursor=' + encodeURIComponent(cursor));
+        const page = await api('GET', '/conversations/' + c.id + '/messages?limit=30&cursor=' + encodeURIComponent(cursor));
+        if (conversation !== c) return;
         cursor = page.next_cursor;
         for (const m of page.items) put(m);
-        box.scrollTop = box.scrollHeight - before;
+      } catch (_) {
+        return; // tried again at the next scroll
       } finally {
         loading = false;
-        list.removeAttribute('aria-busy');
-        $('older').textContent = cursor === null ? 'Beginning of the conversation' : '';
       }
+      fill();
     }
-    new IntersectionObserver((entries) => { if (entries[0].isIntersecting) older(); }, { root: box }).observe($('older'));
 
+    /** Marks read up to the newest message of others in the window. */
     function markRead() {
       if (!conversation || document.visibilityState !== 'visible') return;
       let last = null;
-      for (const m of rows.values()) if (m.sender_id !== session.user.id && m.status !== 'read' && (!last || m.created_at >= last.created_at)) last = m;
+      for (let i = hi - 1; i >= lo && !last; i--) if (loaded[i].sender_id !== session.user.id && loaded[i].status !== 'read') last = loaded[i];
       if (!last) return;
       last.status = 'read';
       api('POST', '/conversations/' + conversation.id + '/read', { up_to: last.id }).then(options.onRead, () => {});
@@ -367,37 +543,50 @@ const CC = (() => {
       get conversation() { return conversation; },
       async open(c) {
         conversation = c;
-        rows.clear();
+        loaded = [];
+        byId.clear();
+        lo = 0;
+        hi = 0;
         list.replaceChildren();
         $('typing').textContent = '';
-        // Screen readers announce new messages, not a whole history being drawn.
-        list.setAttribute('aria-busy', 'true');
-        const page = await api('GET', '/conversations/' + c.id + '/messages?limit=30')
-          .finally(() => setTimeout(() => list.removeAttribute('aria-busy'), 0));
+        const page = await api('GET', '/conversations/' + c.id + '/messages?limit=30');
         if (conversation !== c) return;
         cursor = page.next_cursor;
-        $('older').textContent = cursor === null ? 'Beginning of the conversation' : '';
-        for (const m of page.items) put(m);
-        showWaiting();
-        box.scrollTop = box.scrollHeight;
-        // A short page leaves the top in view, where the observer already fired.
-        if (cursor !== null && box.scrollHeight <= box.clientHeight) older();
+        // Live messages may have come in while the page was on its way.
+        for (const m of page.items) if (!m.private && !byId.has(m.id)) byId.set(m.id, m);
+        loaded = [...byId.values()].sort((a, b) => (earlier(a, b) ? -1 : 1));
+        toNewest();
+        fill(); // a short page leaves the top in view: the older page
         // For the benchmark: when the first thread was drawn after opening the page.
         if (!performance.getEntriesByName('cc-thread-drawn').length) performance.mark('cc-thread-drawn');
-        markRead();
       },
       close() { conversation = null; },
-      /** A live or sent message; answers whether it was new here. */
+      /** A live or sent message; answers whether it was new here. Only the
+       * reader's own message, or one arriving while they are at the bottom,
+       * scrolls the thread. */
       add(message) {
-        const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+        const mine = message.sender_id === session.user.id;
+        const nearBottom = atNewest() && box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+        if (mine && conversation && message.conversation_id === conversation.id && !atNewest()) toNewest();
         const fresh = put(message);
-        if (fresh && (nearBottom || message.sender_id === session.user.id)) box.scrollTop = box.scrollHeight;
-        if (fresh) markRead();
-        return fresh;
+        if (!fresh) return false;
+        if (nearBottom || mine) box.scrollTop = box.scrollHeight;
+        fill(); // keeps the window's bound; marks read
+        if (!mine) $('announce').textContent = 'New message from ' + options.who(message) + ': ' + (message.body || 'a file');
+        return true;
       },
-      showWaiting,
+      /** A message changed: redrawn if loaded. One not loaded yet (marking
+       * a thread read changes all of it) comes with its page. */
+      update(message) {
+        if (byId.has(message.id)) put(message);
+      },
+      /** Shows the outbox's waiting messages, jumping to the newest to do so. */
+      showWaiting() {
+        if (!conversation) return;
+        if (!atNewest() && options.outbox.waiting(conversation.id).length) toNewest(); else showWaiting();
+      },
       receipt(messageId, state) {
-        const m = rows.get(messageId);
+        const m = byId.get(messageId);
         if (!m || m.sender_id !== session.user.id) return;
         if (state === 'read' || (state === 'delivered' && m.status !== 'read')) put(Object.assign({}, m, { status: state }));
       },
@@ -413,8 +602,9 @@ const CC = (() => {
   // ---- The composer ------------------------------------------------------
 
   /**
-   * The message form: text, files (uploaded first, with a progress bar),
-   * typing frames. `prepare(message)` may add to the message (a location)
+   * The message form: text, files (uploaded first, with a progress bar;
+   * without a connection they go to the outbox with the message), typing
+   * frames. `prepare(message)` may add to the message (a location)
    * before it goes to the outbox.
    */
   function composer(options) {
@@ -441,18 +631,22 @@ const CC = (() => {
       const send = form.querySelector('button[type=submit]');
       send.disabled = true;
       try {
+        let offline = [];
         if (chosen.length) {
           const bar = $('progress');
           bar.hidden = false;
           bar.value = 0;
           try {
             message.attachments = await upload(chosen, (p) => { bar.value = p; });
+          } catch (err) {
+            if (err.status !== undefined) throw err;
+            offline = chosen; // no connection: the files wait with the message
           } finally {
             bar.hidden = true;
           }
         }
         await (options.prepare ? options.prepare(message) : null);
-        options.outbox.add(c.id, message);
+        await options.outbox.add(c.id, message, offline);
         form.reset();
         $('chosen').textContent = '';
         typingSent = 0;
@@ -496,7 +690,8 @@ const CC = (() => {
       event(frame) {
         page.event && page.event(frame);
         const d = frame.data;
-        if (frame.type === 'message.created' || frame.type === 'message.updated') parts.thread.add(d.message);
+        if (frame.type === 'message.created') parts.thread.add(d.message);
+        else if (frame.type === 'message.updated') parts.thread.update(d.message);
         else if (frame.type === 'receipt') parts.thread.receipt(d.message_id, d.state);
         else if (frame.type === 'typing') parts.thread.typing(d);
       },

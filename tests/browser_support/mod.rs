@@ -148,7 +148,19 @@ impl Browser {
 
     /// Polls `script` until it answers something truthy; answers that.
     pub async fn wait_for(&self, what: &str, script: &str, args: Value) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        self.wait_for_within(Duration::from_secs(15), what, script, args)
+            .await
+    }
+
+    /// [`Browser::wait_for`] with a time limit of `limit`.
+    pub async fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        script: &str,
+        args: Value,
+    ) -> Value {
+        let deadline = Instant::now() + limit;
         loop {
             let value = self.js(script, args.clone()).await;
             let truthy = !matches!(&value, Value::Null | Value::Bool(false))
