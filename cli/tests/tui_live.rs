@@ -9,7 +9,7 @@ use commcenter::wire::{ConversationFilter, EventData, NewMessage, TypingState};
 use commcenter_tui::action::{Action, Command, ConnState, Live};
 use commcenter_tui::worker;
 use commcenterd::{AppState, Settings};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -38,6 +38,13 @@ impl Daemon {
         let _ = self.stop.send(());
         self.task.await.expect("daemon task").expect("clean exit");
     }
+}
+
+/// A console's worker for `client`: where to send commands, and what it
+/// reports.
+fn console(client: Client) -> (UnboundedSender<Command>, UnboundedReceiver<Action>) {
+    let (tx, actions) = tokio::sync::mpsc::unbounded_channel();
+    (worker::spawn(client, tx), actions)
 }
 
 /// The next action `wanted` accepts, skipping others; fails after PATIENCE.
@@ -77,8 +84,7 @@ async fn the_websocket_resumes_after_the_daemon_comes_back() {
         .expect("list")
         .items[0]
         .id;
-    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
-    let _commands = worker::spawn(priya.clone(), tx);
+    let (_commands, mut actions) = console(priya.clone());
     // A fresh connection says so, then asks for a reload.
     next(&mut actions, |a| *a == Action::Live(Live::Resync)).await;
 
@@ -113,8 +119,7 @@ async fn a_failed_request_comes_back_as_an_error_not_a_hang() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
     let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
-    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
-    let commands = worker::spawn(priya, tx);
+    let (commands, mut actions) = console(priya);
     let unknown = commcenter::Id::generate(0);
     commands
         .send(Command::FetchConversation(unknown))
@@ -140,10 +145,8 @@ async fn typing_in_one_console_shows_in_another() {
         .expect("list")
         .items[0]
         .id;
-    let (priya_tx, mut priya_actions) = tokio::sync::mpsc::unbounded_channel();
-    let (tom_tx, mut tom_actions) = tokio::sync::mpsc::unbounded_channel();
-    let priya_console = worker::spawn(priya, priya_tx);
-    let _tom_console = worker::spawn(tom, tom_tx);
+    let (priya_console, mut priya_actions) = console(priya);
+    let (_tom_console, mut tom_actions) = console(tom);
     next(&mut priya_actions, |a| *a == Action::Live(Live::Resync)).await;
     next(&mut tom_actions, |a| *a == Action::Live(Live::Resync)).await;
 
@@ -185,8 +188,7 @@ async fn the_customers_projects_and_analytics_screens_load_from_the_demo_daemon(
     let dir = tempfile::tempdir().expect("temp dir");
     let (daemon, daemon_url) = start(dir.path(), "127.0.0.1:0").await;
     let priya = Client::new(&daemon_url, Some("cct_demo_priya".to_owned()));
-    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
-    let commands = worker::spawn(priya, tx);
+    let (commands, mut actions) = console(priya);
 
     let find = Command::FindCustomers {
         generation: 1,
@@ -288,8 +290,7 @@ async fn a_template_renders_and_a_file_goes_up_and_comes_back_byte_for_byte() {
         .expect("list")
         .items[0]
         .id;
-    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
-    let commands = worker::spawn(priya.clone(), tx);
+    let (commands, mut actions) = console(priya.clone());
 
     let Loaded::Templates(templates) =
         answer(&commands, &mut actions, Command::LoadTemplates).await
@@ -348,31 +349,29 @@ async fn a_customer_coming_online_shows_in_the_console() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (daemon, url) = start(dir.path(), "127.0.0.1:0").await;
     let priya = Client::new(&url, Some("cct_demo_priya".to_owned()));
-    let aisha = Client::new(&url, Some("cct_demo_aisha".to_owned()));
-    let aisha_id = aisha.me().await.expect("me").id;
-    let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
-    let commands = worker::spawn(priya, tx);
+    let helen = Client::new(&url, Some("cct_demo_c1".to_owned()));
+    let helen_id = helen.me().await.expect("me").id;
+    let (commands, mut actions) = console(priya);
     next(&mut actions, |a| *a == Action::Live(Live::Resync)).await;
     let Loaded::Presence(before) = answer(&commands, &mut actions, Command::LoadPresence).await
     else {
         panic!("presence");
     };
-    let was = before.iter().find(|p| p.user_id == aisha_id);
+    let was = before.iter().find(|p| p.user_id == helen_id);
     assert_eq!(was.map(|p| p.online), Some(false), "{before:?}");
 
-    // Aisha opens her portal: any WebSocket of hers will do.
-    let (aisha_tx, _aisha_actions) = tokio::sync::mpsc::unbounded_channel();
-    let _portal = worker::spawn(aisha, aisha_tx);
+    // Helen (a customer) opens her portal: any WebSocket of hers will do.
+    let (_portal, _helen_actions) = console(helen);
     next(
         &mut actions,
-        |a| matches!(a, Action::Live(Live::Presence(p)) if p.user_id == aisha_id && p.online),
+        |a| matches!(a, Action::Live(Live::Presence(p)) if p.user_id == helen_id && p.online),
     )
     .await;
     let Loaded::Presence(after) = answer(&commands, &mut actions, Command::LoadPresence).await
     else {
         panic!("presence");
     };
-    let now = after.iter().find(|p| p.user_id == aisha_id);
+    let now = after.iter().find(|p| p.user_id == helen_id);
     assert_eq!(now.map(|p| p.online), Some(true), "{after:?}");
     daemon.stop().await;
 }

@@ -220,6 +220,12 @@ impl App {
         self.presence.get(&id).map(|p| p.online)
     }
 
+    /// When `id` was last connected: from presence, else their user record.
+    pub fn last_seen(&self, id: Id) -> Option<Timestamp> {
+        let known = self.presence.get(&id).and_then(|p| p.last_seen_at);
+        known.or_else(|| self.users.get(&id).and_then(|u| u.last_seen_at))
+    }
+
     pub fn role_of(&self, id: Id) -> Option<Role> {
         self.users.get(&id).map(|u| u.role)
     }

@@ -87,12 +87,8 @@ fn customer_row<'a>(app: &App, u: &'a User, theme: &Theme) -> Row<'a> {
     let seen = if app.online(u.id) == Some(true) {
         Span::styled("online", theme.online())
     } else {
-        let last = app.presence.get(&u.id).and_then(|p| p.last_seen_at);
-        Span::raw(
-            last.or(u.last_seen_at)
-                .map(|t| app.clock().short(t))
-                .unwrap_or_default(),
-        )
+        let seen = app.last_seen(u.id).or(u.last_seen_at);
+        Span::raw(seen.map(|t| app.clock().short(t)).unwrap_or_default())
     };
     Row::new(vec![
         Line::raw(format!("  {}", truncate(&u.name, 20))),

@@ -184,11 +184,7 @@ pub(crate) fn presence(app: &App, id: commcenter::Id, theme: &Theme) -> Option<S
     if app.online(id) == Some(true) {
         return Some(Span::styled(format!("{ONLINE} online"), theme.online()));
     }
-    let seen = app
-        .presence
-        .get(&id)
-        .and_then(|p| p.last_seen_at)
-        .or_else(|| app.users.get(&id).and_then(|u| u.last_seen_at))?;
+    let seen = app.last_seen(id)?;
     Some(Span::styled(
         format!("○ seen {}", app.clock().long(seen)),
         theme.dim(),
